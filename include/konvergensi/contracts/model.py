@@ -32,7 +32,9 @@ class _Strict(BaseModel):
 class Landing(_Strict):
     """Where the ministry's files arrive and how they are named."""
 
-    pattern: str = Field(description="file name with a {period} placeholder, e.g. atr_{period}.xlsx")
+    pattern: str = Field(
+        description="file name with a {period} placeholder, e.g. atr_{period}.xlsx"
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -97,6 +99,18 @@ class Synthetic(_Strict):
     quantity: tuple[float, float] | None = None
     delivered_encoding: str = Field("utf-8", description="encoding the generator writes text in")
     noise: dict[str, float] = Field(default_factory=dict)
+    village_code_style: Literal["dotted", "plain"] = Field(
+        "dotted", description="village codes written 53.01.24.2002 (dotted) or 5301242002 (plain)"
+    )
+    sex_style: Literal["L/P", "LAKI-LAKI/PEREMPUAN", "Laki-laki/Perempuan"] | None = Field(
+        None, description="sex codes when parsing.sex_codes has none; None: picked from the source"
+    )
+    name_case: Literal["upper", "title"] | None = Field(
+        None, description="how names are written; None: picked from the source"
+    )
+    flag_style: Literal["1/0", "Ya/Tidak"] | None = Field(
+        None, description="how yes/no flags are written; None: picked from the source"
+    )
 
 
 class Contract(_Strict):

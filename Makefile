@@ -1,0 +1,66 @@
+# Konvergensi: one machine, no services. `make demo` runs the whole pipeline on generated data;
+# `make test` runs lint and the test suite (CI calls exactly this).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ROWS ?= 50000
+
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= sqlite:///$(AIRFLOW_HOME)/airflow.db
+export KONVERGENSI_DATA_ROOT ?= $(CURDIR)/data
+export KONVERGENSI_CONTRACTS_DIR ?= $(CURDIR)/contracts
+export PYTHONPATH := $(CURDIR)/include:$(PYTHONPATH)
+
+.PHONY: help venv lock demo test lint format airflow bench clean
+
+help:
+	@echo "make demo     generate a sample for Kabupaten Kupang and run every DAG end to end"
+	@echo "make test     lint + tests (what CI runs)"
+	@echo "make airflow  start the Airflow UI locally (Ctrl-C stops it)"
+	@echo "make bench    benchmarks (1,000,000 source rows; slow)"
+	@echo "make lock     re-resolve requirements.txt from requirements.in"
+
+$(BIN)/activate: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+lock: venv
+	$(BIN)/uv pip compile --quiet requirements.in -o requirements.txt --python-version 3.11
+
+$(AIRFLOW_HOME)/airflow.db: | venv
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+
+demo: venv $(AIRFLOW_HOME)/airflow.db
+	$(BIN)/python -m konvergensi demo --rows $(ROWS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/python -m pytest
+
+airflow: venv $(AIRFLOW_HOME)/airflow.db
+	AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY="$$($(BIN)/python -m konvergensi key --airflow-conn)" \
+	  $(BIN)/airflow standalone
+
+bench: venv
+	$(BIN)/python bench/pipeline_bench.py --rows 1000000
+
+clean:
+	rm -rf data .airflow test-artifacts

@@ -1,0 +1,43 @@
+"""Identity resolution DAG: runs whenever any source publishes a validated batch."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, AssetAny, task
+
+from konvergensi.airflow_support import IDENTITY_ASSET, default_args, staged_asset
+from konvergensi.config import settings
+from konvergensi.contracts import load_contracts
+
+with DAG(
+    dag_id="resolve_identities",
+    description="Link every accepted record to one person and one household",
+    schedule=AssetAny(*(staged_asset(c.source) for c in load_contracts(settings().contracts_dir))),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args("konvergensi"),
+    tags=["konvergensi", "identity"],
+    doc_md="""
+### Resolve identities
+
+Triggered when any source's ingest DAG publishes a validated batch. Reads the current (last
+good) batch of every source and period from `staging/`, links records to persons (valid NIK,
+or exact name + birth date + village where no valid NIK exists) and households (KK, register
+family), and writes the restricted `identity/` zone. Updates the asset `konvergensi_identity`,
+which triggers the warehouse build. A source that has not delivered does not block the others.
+
+**When it fails**: "no validated batch" means no ingest DAG has succeeded yet: run them first.
+Memory errors on large runs: see the benchmark notes in `docs/benchmarks.md`. Clear and re-run
+after fixing: the task is idempotent.
+""",
+) as dag:
+
+    @task(outlets=[IDENTITY_ASSET])
+    def resolve() -> dict:
+        """Resolve identities over all current batches."""
+        from konvergensi.pipeline import resolve as run_resolve
+
+        return run_resolve()
+
+    resolve()

@@ -1,0 +1,5 @@
+"""Entry point for `python -m konvergensi`."""
+
+from konvergensi.cli import main
+
+main()

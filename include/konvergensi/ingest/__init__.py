@@ -1,0 +1,1 @@
+"""Ingestion: landing -> immutable raw archive -> typed, standardised staging Parquet."""

@@ -1,0 +1,113 @@
+"""Landing -> raw: an immutable, content-addressed copy of every delivered file.
+
+The same bytes delivered twice (under any name) are archived once. Every delivery is recorded
+with its original name and time, so the history of corrected re-deliveries is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from konvergensi.contracts import Contract
+from konvergensi.ingest.errors import IngestError
+
+_COMPRESSED = (".gz", ".zip")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivered file, archived in the raw zone."""
+
+    source: str
+    period: str
+    original_name: str
+    sha256: str
+    size: int
+    landed_at: str
+    raw_path: str
+
+    @property
+    def batch_id(self) -> str:
+        """Short content hash that names this delivery's staging batch."""
+        return self.sha256[:16]
+
+
+def landing_regex(contract: Contract, period: str) -> re.Pattern[str]:
+    """File names accepted for a period: the pattern, an optional suffix, optional compression.
+
+    `kemenkop_ukm_2026-09.csv`, `kemenkop_ukm_2026-09_perbaikan.csv` (a corrected re-delivery)
+    and `kemenkop_ukm_2026-09.csv.gz` all match.
+    """
+    name = contract.landing_name(period)
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    suffix = rf"\.{re.escape(ext)}" if ext else ""
+    return re.compile(rf"^{re.escape(stem)}([_\- ][^/]*)?{suffix}(\.gz|\.zip)?$", re.IGNORECASE)
+
+
+def find_landed(contract: Contract, period: str, landing_root: Path) -> list[Path]:
+    """Files in the source's landing folder for a period, oldest first."""
+    folder = landing_root / contract.source
+    if not folder.is_dir():
+        return []
+    pattern = landing_regex(contract, period)
+    files = [p for p in folder.iterdir() if p.is_file() and pattern.match(p.name)]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record_path(raw_root: Path, source: str, period: str, sha256: str) -> Path:
+    return raw_root / source / "deliveries" / period / f"{sha256}.json"
+
+
+def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) -> Delivery:
+    """Copy one landed file into the raw zone (once per content) and record the delivery."""
+    if not landed.is_file():
+        raise IngestError(f"{landed}: landed file disappeared before it could be archived")
+    sha = _sha256(landed)
+    suffixes = "".join(s for s in landed.suffixes if len(s) <= 8).lower()
+    target = raw_root / contract.source / "objects" / sha[:2] / f"{sha}{suffixes}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        shutil.copyfile(landed, tmp)
+        os.chmod(tmp, 0o444)
+        tmp.replace(target)
+    record_file = _record_path(raw_root, contract.source, period, sha)
+    if record_file.exists():
+        return Delivery(**json.loads(record_file.read_text()))
+    landed_at = datetime.fromtimestamp(landed.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    delivery = Delivery(
+        source=contract.source,
+        period=period,
+        original_name=landed.name,
+        sha256=sha,
+        size=landed.stat().st_size,
+        landed_at=landed_at,
+        raw_path=str(target),
+    )
+    record_file.parent.mkdir(parents=True, exist_ok=True)
+    record_file.write_text(json.dumps(asdict(delivery), indent=2))
+    return delivery
+
+
+def deliveries(raw_root: Path, source: str, period: str) -> list[Delivery]:
+    """Every recorded delivery of a source for a period, oldest first."""
+    folder = raw_root / source / "deliveries" / period
+    found = [Delivery(**json.loads(p.read_text())) for p in folder.glob("*.json")]
+    return sorted(found, key=lambda d: (d.landed_at, d.original_name))

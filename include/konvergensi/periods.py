@@ -1,0 +1,61 @@
+"""Extract periods: `2026-09` for monthly sources, `2026-Q3` for quarterly ones."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def period_of(day: date | datetime, cadence: str) -> str:
+    """The period (of the given cadence) that contains a day."""
+    if cadence == "monthly":
+        return f"{day.year:04d}-{day.month:02d}"
+    if cadence == "quarterly":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    raise ValueError(f"unknown cadence {cadence!r}")
+
+
+def previous_period(day: date | datetime, cadence: str) -> str:
+    """The last complete period before a day: what a run scheduled on that day ingests."""
+    first_of_month = date(day.year, day.month, 1)
+    if cadence == "monthly":
+        year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+        return period_of(date(year, month, 1), cadence)
+    quarter_start_month = 3 * ((first_of_month.month - 1) // 3) + 1
+    year, month = day.year, quarter_start_month - 3
+    if month < 1:
+        year, month = year - 1, month + 12
+    return period_of(date(year, month, 1), cadence)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period."""
+    if m := _MONTH.match(period):
+        year, month = int(m[1]), int(m[2])
+        start = date(year, month, 1)
+        end_month = date(year + (month == 12), month % 12 + 1, 1)
+    elif m := _QUARTER.match(period):
+        year, quarter = int(m[1]), int(m[2])
+        start = date(year, 3 * quarter - 2, 1)
+        end_month = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    else:
+        raise ValueError(f"period {period!r} is neither YYYY-MM nor YYYY-Qn")
+    return start, date.fromordinal(end_month.toordinal() - 1)
+
+
+def quarter_of(period: str) -> str:
+    """The reporting quarter a monthly or quarterly period falls in."""
+    start, _ = period_bounds(period)
+    return period_of(start, "quarterly")
+
+
+def check_period(period: str, cadence: str) -> str:
+    """Return the period if it has the shape its cadence needs, else raise a clear error."""
+    pattern = _MONTH if cadence == "monthly" else _QUARTER
+    if not pattern.match(period):
+        shape = "YYYY-MM" if cadence == "monthly" else "YYYY-Qn"
+        raise ValueError(f"period {period!r} does not fit a {cadence} source; expected {shape}")
+    return period

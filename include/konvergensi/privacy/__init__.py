@@ -1,0 +1,1 @@
+"""Personal-data protection: keyed pseudonyms, masking for logs and reports."""

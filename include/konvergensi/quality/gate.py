@@ -1,0 +1,194 @@
+"""The quality gate for one staged batch: quarantine, flag, judge the file, publish or refuse.
+
+accepted + quarantined = read is checked on every batch. A failed batch rule raises
+QualityGateError after the reports are written, and the batch is not published, so the
+warehouse keeps using the last good batch of that source.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from konvergensi.contracts import Contract
+from konvergensi.quality.gx_runner import CheckResult, run_checks
+from konvergensi.quality.report import write_reports
+from konvergensi.quality.rules import batch_checks, row_checks
+from konvergensi.staging_zone import (
+    batch_dir,
+    current_batch,
+    previous_period_of,
+    publish_batch,
+)
+
+# The value an operator needs to see for a failed check on a derived column.
+_VALUE_COLUMN = {
+    "nik_status": "nik_raw",
+    "kk_status": "kk_raw",
+    "village_known": "village_code_raw",
+    "_record_id_repeat": "source_record_id",
+    "age": "birth_date_raw",
+    "sex": "sex_raw",
+}
+_REASON_COLUMN = {"nik_status": "nik_reason", "kk_status": "kk_reason"}
+
+
+class QualityGateError(Exception):
+    """A batch rule failed: the file is refused as a whole."""
+
+
+@dataclass
+class GateSummary:
+    """Machine-readable outcome of one batch's validation."""
+
+    source: str
+    ministry: str
+    period: str
+    batch_id: str
+    file_name: str
+    status: str  # "passed" or "failed"
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    rows_flagged: int
+    checks: list[dict] = field(default_factory=list)
+    failed_batch_rules: list[str] = field(default_factory=list)
+    report_html: str = ""
+    report_json: str = ""
+
+
+def _previous_rows(staging_root: Path, contract: Contract, period: str) -> int | None:
+    previous = previous_period_of(period, contract.cadence)
+    batch = current_batch(staging_root, contract.source, previous)
+    if batch is None:
+        return None
+    meta = batch_dir(staging_root, contract.source, previous, batch) / "staged.json"
+    return json.loads(meta.read_text())["rows"] if meta.exists() else None
+
+
+def _violations(frame: pd.DataFrame, results: list[CheckResult]) -> pd.DataFrame:
+    """One row per (row, failed check): the rule, severity, column and the value as sent."""
+    parts = []
+    by_row = frame.set_index("_row_number")
+    for result in results:
+        check = result.check
+        if check.level != "row" or not result.unexpected_rows:
+            continue
+        rows = by_row.loc[result.unexpected_rows]
+        value_column = _VALUE_COLUMN.get(check.column or "", check.column)
+        reason_column = _REASON_COLUMN.get(check.column or "")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_row_number": result.unexpected_rows,
+                    "rule": check.rule,
+                    "severity": check.severity,
+                    "column": value_column,
+                    "value": rows[value_column].astype("string").to_numpy(),
+                    "reason": (
+                        rows[reason_column].astype("string").to_numpy()
+                        if reason_column
+                        else check.description
+                    ),
+                }
+            )
+        )
+    columns = ["_row_number", "rule", "severity", "column", "value", "reason"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns}).astype(
+            {"_row_number": "int64"}
+        )
+    return pd.concat(parts, ignore_index=True).astype({"value": "string", "reason": "string"})
+
+
+def _rules_per_row(violations: pd.DataFrame, severity: str) -> pd.Series:
+    chosen = violations[violations["severity"] == severity]
+    return chosen.groupby("_row_number")["rule"].agg(lambda r: ",".join(sorted(set(r))))
+
+
+def validate_batch(
+    contract: Contract,
+    period: str,
+    batch_id: str,
+    staging_root: Path,
+    quarantine_root: Path,
+    reports_root: Path,
+) -> GateSummary:
+    """Validate one staged batch, write accepted/quarantined rows and reports, then publish."""
+    folder = batch_dir(staging_root, contract.source, period, batch_id)
+    staged_meta = json.loads((folder / "staged.json").read_text())
+    frame = pd.read_parquet(folder / "staged.parquet")
+    checks = row_checks(contract) + batch_checks(
+        contract, _previous_rows(staging_root, contract, period)
+    )
+    results = run_checks(frame, checks, suite_name=f"{contract.source}.{period}")
+    violations = _violations(frame, results)
+    for column in ("_source", "_period", "_batch_id", "_file_name"):
+        violations.insert(0, column, frame[column].iloc[0] if len(frame) else None)
+
+    errors = _rules_per_row(violations, "error")
+    warnings = _rules_per_row(violations, "warn")
+    rejected = frame["_row_number"].isin(errors.index)
+    accepted = frame[~rejected].copy()
+    accepted["_warnings"] = accepted["_row_number"].map(warnings).astype("string")
+    quarantined = frame[rejected].copy()
+    quarantined["_reasons"] = quarantined["_row_number"].map(errors).astype("string")
+    if len(accepted) + len(quarantined) != len(frame):
+        raise AssertionError(
+            f"{contract.source} {period}: accepted {len(accepted)} + quarantined "
+            f"{len(quarantined)} != read {len(frame)}; no batch was published"
+        )
+
+    accepted.to_parquet(folder / "accepted.parquet", index=False, compression="zstd")
+    qdir = quarantine_root / contract.source / f"period={period}" / f"batch={batch_id}"
+    qdir.mkdir(parents=True, exist_ok=True)
+    quarantined.to_parquet(qdir / "records.parquet", index=False, compression="zstd")
+    violations.to_parquet(qdir / "violations.parquet", index=False, compression="zstd")
+
+    failed_batch = [r.check.rule for r in results if r.check.level == "batch" and not r.success]
+    summary = GateSummary(
+        source=contract.source,
+        ministry=contract.ministry,
+        period=period,
+        batch_id=batch_id,
+        file_name=staged_meta["file_name"],
+        status="failed" if failed_batch else "passed",
+        rows_read=len(frame),
+        rows_accepted=len(accepted),
+        rows_quarantined=len(quarantined),
+        rows_flagged=int(accepted["_warnings"].notna().sum()),
+        checks=[
+            {
+                "rule": r.check.rule,
+                "level": r.check.level,
+                "severity": r.check.severity,
+                "column": r.check.column,
+                "description": r.check.description,
+                "fix": r.check.fix,
+                "success": r.success,
+                "checked": r.element_count,
+                "failed": r.unexpected_count,
+                "observed": r.observed if isinstance(r.observed, (int, float, str)) else None,
+            }
+            for r in results
+        ],
+        failed_batch_rules=failed_batch,
+    )
+    write_reports(summary, violations, reports_root)
+    (folder / "validation.json").write_text(json.dumps(asdict(summary), indent=2))
+    if failed_batch:
+        details = "; ".join(
+            f"{c['rule']}: {c['description']} ({c['failed']} of {c['checked']} failed)"
+            for c in summary.checks
+            if c["level"] == "batch" and not c["success"]
+        )
+        raise QualityGateError(
+            f"{contract.ministry} ({contract.source}) file {summary.file_name} for {period} "
+            f"failed its quality gate: {details}. The warehouse keeps the last good batch of "
+            f"this source. Report: {summary.report_html}"
+        )
+    publish_batch(staging_root, contract.source, period, batch_id)
+    return summary

@@ -1,0 +1,1 @@
+"""Entity resolution: link source records to persons and households across ministries."""

@@ -1,0 +1,1 @@
+"""The convergence warehouse: layered SQL models, snapshot writer, publication, DuckDB views."""

@@ -1,0 +1,13 @@
+-- dim_region: the Kemendagri hierarchy province > regency > kecamatan > village.
+-- Grain: one row per village of every regency the warehouse has data for.
+select
+    village_code,
+    village_name,
+    kecamatan_code,
+    kecamatan_name,
+    regency_code,
+    regency_name,
+    province_code,
+    province_name,
+    reference_version
+from ref_villages
