@@ -5,6 +5,7 @@ Imported at DAG parse time, so it must stay cheap: no pandas, Great Expectations
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -23,10 +24,10 @@ def staged_asset(source: str) -> Asset:
 
 
 def default_args(owner: str) -> dict[str, Any]:
-    """Task defaults every DAG uses: owner, retries, failure alert."""
+    """Task defaults every DAG uses: owner, retries (KONVERGENSI_TASK_RETRIES), failure alert."""
     return {
         "owner": owner,
-        "retries": 2,
+        "retries": int(os.environ.get("KONVERGENSI_TASK_RETRIES", "2")),
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         "on_failure_callback": on_failure,

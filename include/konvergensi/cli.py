@@ -22,7 +22,7 @@ def _generate(args: argparse.Namespace) -> None:
         noise_scale=args.noise_scale,
     )
     print(
-        f"wrote {sum(summary.rows.values()):,} rows in {len(summary.files)} files under "
+        f"wrote {summary.total_rows:,} rows in {len(summary.files)} files under "
         f"{s.zone('landing')} ({summary.seconds:.1f} s)"
     )
 

@@ -6,6 +6,7 @@ warehouse build: the same order the asset schedule gives in a running Airflow.
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,13 +97,13 @@ def run_demo(rows: int, seed: int) -> None:
 
     s = settings()
     export_local_key_connection()
+    # In-process runs wait out retry delays; a demo should fail fast instead.
+    os.environ.setdefault("KONVERGENSI_TASK_RETRIES", "0")
     contracts = load_contracts(s.contracts_dir)
     started = time.perf_counter()
     summary = generate(s.zone("landing"), s.data_root / "truth", contracts, rows=rows, seed=seed)
-    periods: dict[str, list[str]] = {}
-    for source, period in summary.rows:
-        periods.setdefault(source, []).append(period)
-    print(f"Generated {sum(summary.rows.values()):,} source rows in {len(summary.files)} files")
+    periods = {source: sorted(per_period) for source, per_period in summary.rows.items()}
+    print(f"Generated {summary.total_rows:,} source rows in {len(summary.files)} files")
     states = run_pipeline(periods, PROJECT_ROOT / "dags")
     failed = {name: state for name, state in states.items() if state != "success"}
     print(f"Ran {len(states)} DAG runs in {time.perf_counter() - started:.0f} s")

@@ -59,3 +59,40 @@ def check_period(period: str, cadence: str) -> str:
         shape = "YYYY-MM" if cadence == "monthly" else "YYYY-Qn"
         raise ValueError(f"period {period!r} does not fit a {cadence} source; expected {shape}")
     return period
+
+
+def is_month(period: str) -> bool:
+    """True for a monthly period string like `2026-07`."""
+    return bool(_MONTH.match(period))
+
+
+def is_quarter(period: str) -> bool:
+    """True for a quarterly period string like `2026-Q3`."""
+    return bool(_QUARTER.match(period))
+
+
+def months_of(quarter: str) -> list[str]:
+    """`2026-Q3` -> `["2026-07", "2026-08", "2026-09"]`."""
+    year, q = quarter.split("-Q")
+    first = (int(q) - 1) * 3 + 1
+    return [f"{year}-{m:02d}" for m in range(first, first + 3)]
+
+
+def periods_for_quarter(quarter: str) -> dict[str, list[str]]:
+    """The monthly and quarterly periods that make up one quarter."""
+    if not is_quarter(quarter):
+        raise ValueError(f"{quarter!r} is not a quarter like 2026-Q3")
+    return {"monthly": months_of(quarter), "quarterly": [quarter]}
+
+
+def split_periods(periods: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
+    """Requested periods by cadence, deriving the missing cadence from the other one."""
+    for p in periods:
+        period_bounds(p)
+    months = sorted({p for p in periods if is_month(p)})
+    quarters = sorted({p for p in periods if is_quarter(p)})
+    if not months:
+        months = sorted({m for q in quarters for m in months_of(q)})
+    if not quarters:
+        quarters = sorted({quarter_of(m) for m in months})
+    return {"monthly": months, "quarterly": quarters}

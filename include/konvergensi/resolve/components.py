@@ -30,9 +30,9 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 
 def group_edges(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edges that join every record to the first record sharing its key (None keys skipped)."""
+    """Edges that join every record to the first record sharing its key (non-str keys skipped)."""
     index = np.arange(len(keys))
-    present = np.array([k is not None for k in keys], dtype=bool)
+    present = np.array([isinstance(k, str) for k in keys], dtype=bool)
     if not present.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
     sub_keys = keys[present]

@@ -18,7 +18,9 @@ def _keys(frame: pd.DataFrame, columns: list[str], where: pd.Series) -> np.ndarr
     parts = frame[columns].astype("string")
     joined = parts.iloc[:, 0].str.cat([parts[c] for c in columns[1:]], sep="|")
     usable = where & parts.notna().all(axis=1)
-    return joined.where(usable, None).to_numpy(dtype=object)
+    keys = joined.to_numpy(dtype=object, na_value=None)
+    keys[~usable.to_numpy(dtype=bool)] = None
+    return keys
 
 
 def _cluster_ids(links: pd.DataFrame, label: str, prefix: str) -> pd.Series:

@@ -55,7 +55,7 @@ def resolve_identities(contracts: list[Contract], staging_root: Path, identity_r
         "persons": int(links["person_id"].nunique()),
         "households": int(links["household_id"].nunique()),
         "tiers": links["match_tier"].value_counts().sort_index().to_dict(),
-        "batches": used,
+        "periods": {source: sorted(periods) for source, periods in used.items()},
     }
-    (identity_root / "manifest.json").write_text(json.dumps(summary, indent=2))
+    (identity_root / "manifest.json").write_text(json.dumps({**summary, "batches": used}, indent=2))
     return summary

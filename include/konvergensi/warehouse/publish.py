@@ -66,7 +66,7 @@ def _write_duckdb(warehouse_root: Path, snapshot: Path) -> None:
 
 
 def publish(warehouse_root: Path, build_id: str, keep: int = 5) -> Path:
-    """Make a snapshot current, refresh warehouse.duckdb and prune snapshots beyond `keep`."""
+    """Make a snapshot current, refresh warehouse.duckdb, prune old and crashed builds."""
     snapshot = snapshots_dir(warehouse_root) / build_id
     if not (snapshot / "manifest.json").exists():
         raise FileNotFoundError(f"snapshot {build_id} is incomplete or missing: not published")
@@ -78,4 +78,6 @@ def publish(warehouse_root: Path, build_id: str, keep: int = 5) -> Path:
     for old in list_snapshots(warehouse_root)[:-keep]:
         if old != build_id:
             shutil.rmtree(snapshots_dir(warehouse_root) / old, ignore_errors=True)
+    for crashed in snapshots_dir(warehouse_root).glob("*.building"):
+        shutil.rmtree(crashed, ignore_errors=True)
     return snapshot
