@@ -27,6 +27,7 @@ help:
 
 $(BIN)/activate: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
@@ -42,7 +43,7 @@ $(AIRFLOW_HOME)/airflow.db: | venv
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
 demo: venv $(AIRFLOW_HOME)/airflow.db
-	$(BIN)/python -m konvergensi demo --rows $(ROWS)
+	AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $(BIN)/python -m konvergensi demo --rows $(ROWS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -29,7 +29,9 @@ STAGE_CODE = {
         "s = p.stage('{source}', d); p.validate('{source}', '{period}', s['batch_id'])"
     ),
     "resolve": "from konvergensi import pipeline as p; p.resolve()",
-    "warehouse": "from konvergensi import pipeline as p; p.build_warehouse(b'bench-key-0123456789abcdef')",
+    "warehouse": (
+        "from konvergensi import pipeline as p; p.build_warehouse(b'bench-key-0123456789abcdef')"
+    ),
 }
 
 
