@@ -23,7 +23,6 @@ os.environ.update(
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
-        "KONVERGENSI_TASK_RETRIES": "0",
         "KONVERGENSI_CONTRACTS_DIR": str(ROOT / "contracts"),
         "KONVERGENSI_DATA_ROOT": str(_HOME / "data"),
         "AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY": '{"conn_type": "generic", "password": '

@@ -20,6 +20,12 @@ from konvergensi.warehouse.publish import current_snapshot, table_glob
 from tests.truth import expected_village_convergence
 
 pytestmark = pytest.mark.airflow
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dag.test() waits out retry delays in-process: no retries in these tests."""
+    monkeypatch.setenv("KONVERGENSI_TASK_RETRIES", "0")
 COUNTS = [
     "register_people",
     "register_extreme_poor",
