@@ -26,6 +26,8 @@ pytestmark = pytest.mark.airflow
 def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """dag.test() waits out retry delays in-process: no retries in these tests."""
     monkeypatch.setenv("KONVERGENSI_TASK_RETRIES", "0")
+
+
 COUNTS = [
     "register_people",
     "register_extreme_poor",
