@@ -30,7 +30,11 @@ os.environ.update(
         "PYTHONPATH": os.pathsep.join([str(ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
     }
 )
-os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
+# The metadata DB of the tests: SQLite in the temporary home unless a test run names another
+# (KONVERGENSI_TEST_SQL_ALCHEMY_CONN, e.g. the throwaway Postgres that CI starts).
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = os.environ.get(
+    "KONVERGENSI_TEST_SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}"
+)
 REQUIRE_SERVICES = os.environ.get("KONVERGENSI_REQUIRE_SERVICES") == "1"
 
 
