@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from konvergensi.contracts import Contract
+from konvergensi.periods import period_bounds
 from konvergensi.quality.gx_runner import CheckResult, run_checks
 from konvergensi.quality.report import write_reports
-from konvergensi.quality.rules import batch_checks, row_checks
+from konvergensi.quality.rules import IN_PERIOD_COLUMN, batch_checks, row_checks
 from konvergensi.staging_zone import (
     batch_dir,
     current_batch,
@@ -32,6 +33,7 @@ _VALUE_COLUMN = {
     "_record_id_repeat": "source_record_id",
     "age": "birth_date_raw",
     "sex": "sex_raw",
+    IN_PERIOD_COLUMN: "intervention_date",
 }
 _REASON_COLUMN = {"nik_status": "nik_reason", "kk_status": "kk_reason"}
 
@@ -121,6 +123,10 @@ def validate_batch(
     folder = batch_dir(staging_root, contract.source, period, batch_id)
     staged_meta = json.loads((folder / "staged.json").read_text())
     frame = pd.read_parquet(folder / "staged.parquet")
+    start, end = period_bounds(period)
+    dates = frame["intervention_date"]
+    in_period = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    frame[IN_PERIOD_COLUMN] = in_period.astype("boolean").mask(dates.isna())
     checks = row_checks(contract) + batch_checks(
         contract, _previous_rows(staging_root, contract, period)
     )
@@ -132,6 +138,7 @@ def validate_batch(
     errors = _rules_per_row(violations, "error")
     warnings = _rules_per_row(violations, "warn")
     rejected = frame["_row_number"].isin(errors.index)
+    frame = frame.drop(columns=[IN_PERIOD_COLUMN])
     accepted = frame[~rejected].copy()
     accepted["_warnings"] = accepted["_row_number"].map(warnings).astype("string")
     quarantined = frame[rejected].copy()

@@ -15,6 +15,9 @@ from typing import Any
 
 from konvergensi.contracts.model import Contract, Rule
 
+# Derived column the gate computes before validating: is the intervention date in the period?
+IN_PERIOD_COLUMN = "_check_intervention_in_period"
+
 
 @dataclass(frozen=True)
 class Check:
@@ -129,6 +132,21 @@ def _between(field: str, what: str) -> Callable[[Rule, Contract], list[Check]]:
     return build
 
 
+def _intervention_in_period(rule: Rule, contract: Contract) -> list[Check]:
+    name = contract.columns.get("intervention_date", "intervention_date")
+    return [
+        _row(
+            rule,
+            "ExpectColumnValuesToBeInSet",
+            f"`{name}` must fall within the extract's period",
+            "check that the file was exported for the right period; a date format change "
+            "(day and month swapped) also shows up here",
+            column=IN_PERIOD_COLUMN,
+            value_set=[True],
+        )
+    ]
+
+
 ROW_RULES: dict[str, Callable[[Rule, Contract], list[Check]]] = {
     "required": _required,
     "record_id_unique": _record_id_unique,
@@ -140,6 +158,7 @@ ROW_RULES: dict[str, Callable[[Rule, Contract], list[Check]]] = {
     "amount_in_range": _between("amount", "amount"),
     "quantity_in_range": _between("quantity", "quantity"),
     "decile_in_range": _between("welfare_decile", "welfare decile"),
+    "intervention_date_in_period": _intervention_in_period,
 }
 
 

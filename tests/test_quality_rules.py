@@ -1,0 +1,199 @@
+"""Every quality rule: a bad sample it catches and a good sample that passes.
+
+Each case writes a small extract (generated people only), runs it through the real archive ->
+stage -> validate path with a one-rule contract, and checks what was quarantined, flagged or
+refused, and that read = accepted + quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from konvergensi import pipeline
+from konvergensi.quality.gate import QualityGateError
+
+COLUMNS = ["id", "nik", "kk", "nama", "jk", "tgl_lahir", "kode_desa", "tgl", "nilai", "jumlah"]
+COLUMNS += ["desil"]
+
+
+def _row(i: int, **changes: str) -> dict[str, str]:
+    row = {
+        "id": f"R{i}",
+        "nik": f"530124520380{i:04d}",
+        "kk": f"530124120310{i:04d}",
+        "nama": f"Maria Uji{chr(64 + i)}",
+        "jk": "P",
+        "tgl_lahir": "12/03/1980",
+        "kode_desa": "5301242002",
+        "tgl": "05/09/2026",
+        "nilai": "300000",
+        "jumlah": "10",
+        "desil": "2",
+    }
+    row.update(changes)
+    return row
+
+
+def _contract(folder: Path, rows: list[dict], batch: list[dict]) -> None:
+    contract = {
+        "source": "uji_sumber",
+        "ministry": "Kementerian Uji",
+        "programme": "Program Uji",
+        "intervention_type": "social_assistance",
+        "cadence": "monthly",
+        "landing": {"pattern": "uji_{period}.csv"},
+        "format": {"type": "csv", "delimiter": ";"},
+        "parsing": {"date_formats": ["%d/%m/%Y"]},
+        "columns": {
+            "source_record_id": "id",
+            "nik": "nik",
+            "kk": "kk",
+            "full_name": "nama",
+            "sex": "jk",
+            "birth_date": "tgl_lahir",
+            "village_code": "kode_desa",
+            "intervention_date": "tgl",
+            "amount": "nilai",
+            "quantity": "jumlah",
+            "welfare_decile": "desil",
+        },
+        "quality": {"rows": rows, "batch": batch},
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "uji_sumber.yaml").write_text(yaml.safe_dump(contract))
+
+
+def _deliver(data_root: Path, period: str, rows: list[dict]) -> dict:
+    landing = data_root / "landing" / "uji_sumber"
+    landing.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(landing / f"uji_{period}.csv", sep=";", index=False)
+    delivery = pipeline.archive_period("uji_sumber", period)
+    staged = pipeline.stage("uji_sumber", delivery)
+    return pipeline.validate("uji_sumber", period, staged["batch_id"])
+
+
+def _outputs(data_root: Path, summary: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    batch = f"batch={summary['batch_id']}"
+    period = f"period={summary['period']}"
+    accepted = pd.read_parquet(
+        data_root / "staging/uji_sumber" / period / batch / "accepted.parquet"
+    )
+    quarantine = data_root / "quarantine/uji_sumber" / period / batch
+    return (
+        accepted,
+        pd.read_parquet(quarantine / "records.parquet"),
+        pd.read_parquet(quarantine / "violations.parquet"),
+    )
+
+
+@pytest.fixture
+def contracts_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "contracts"
+    monkeypatch.setenv("KONVERGENSI_CONTRACTS_DIR", str(folder))
+    return folder
+
+
+ROW_CASES = [
+    # rule, severity, params, bad row changes, column the operator is shown
+    ("required", "error", {"columns": ["full_name"]}, {"nama": ""}, "full_name"),
+    ("village_known", "error", {}, {"kode_desa": "5301249999"}, "village_code_raw"),
+    ("nik_valid", "warn", {}, {"nik": "1111111111111111"}, "nik_raw"),
+    ("kk_valid", "warn", {}, {"kk": "5301249999990001"}, "kk_raw"),
+    ("sex_known", "warn", {}, {"jk": "X"}, "sex_raw"),
+    (
+        "birth_date_plausible",
+        "error",
+        {"min_age": 15, "max_age": 100},
+        {"tgl_lahir": "01/01/2030"},
+        "birth_date_raw",
+    ),
+    ("amount_in_range", "error", {"min": 1, "max": 1_000_000}, {"nilai": "5000000"}, "amount"),
+    ("quantity_in_range", "error", {"min": 0, "max": 1000}, {"jumlah": "99999"}, "quantity"),
+    ("decile_in_range", "error", {"min": 1, "max": 4}, {"desil": "7"}, "welfare_decile"),
+    ("intervention_date_in_period", "error", {}, {"tgl": "05/01/2026"}, "intervention_date"),
+]
+
+
+@pytest.mark.parametrize(("rule", "severity", "params", "bad", "shown"), ROW_CASES)
+def test_row_rule_passes_good_rows_and_catches_the_bad_one(
+    data_root: Path, contracts_dir: Path, rule, severity, params, bad, shown
+) -> None:
+    _contract(contracts_dir, [{"rule": rule, "severity": severity, **params}], [])
+    good = _deliver(data_root, "2026-08", [_row(i, tgl="05/08/2026") for i in range(1, 5)])
+    assert (good["rows_accepted"], good["rows_quarantined"], good["rows_flagged"]) == (4, 0, 0)
+
+    rows = [_row(1), _row(2, **bad), _row(3)]
+    summary = _deliver(data_root, "2026-09", rows)
+    accepted, quarantined, violations = _outputs(data_root, summary)
+    assert summary["rows_read"] == len(accepted) + len(quarantined) == 3
+    assert violations[["_row_number", "rule", "severity", "column"]].values.tolist() == [
+        [2, rule, severity, shown]
+    ]
+    if severity == "error":
+        assert quarantined["_row_number"].tolist() == [2]
+        assert quarantined["_reasons"].tolist() == [rule]
+    else:
+        assert quarantined.empty
+        warnings = accepted.set_index("_row_number")["_warnings"].fillna("").to_dict()
+        assert warnings == {1: "", 2: rule, 3: ""}
+
+
+def test_record_id_unique_rejects_repeats_after_the_first(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [{"rule": "record_id_unique", "severity": "error"}], [])
+    summary = _deliver(data_root, "2026-09", [_row(1), _row(2, id="R1"), _row(3)])
+    accepted, quarantined, violations = _outputs(data_root, summary)
+    assert accepted["_row_number"].tolist() == [1, 3]
+    assert quarantined["_row_number"].tolist() == [2]
+    assert violations["value"].tolist() == ["R1"]
+
+
+BATCH_CASES = [
+    ("nik_unusable_share", {"max": 0.25}, lambda i: {"nik": ""} if i <= 2 else {}),
+    ("nik_trailing_zero_share", {"max": 0.2}, lambda i: {"nik": f"53012452038000{i}0"}),
+]
+
+
+@pytest.mark.parametrize(("rule", "params", "spoil"), BATCH_CASES)
+def test_batch_rule_fails_the_file_and_keeps_the_last_good_batch(
+    data_root: Path, contracts_dir: Path, rule, params, spoil
+) -> None:
+    _contract(contracts_dir, [], [{"rule": rule, **params}])
+    good = _deliver(data_root, "2026-09", [_row(i) for i in range(1, 5)])
+    assert good["status"] == "passed"
+
+    landing = data_root / "landing" / "uji_sumber"
+    bad_rows = [_row(i, **spoil(i)) for i in range(1, 5)]
+    pd.DataFrame(bad_rows, columns=COLUMNS).to_csv(
+        landing / "uji_2026-09_perbaikan.csv", sep=";", index=False
+    )
+    delivery = pipeline.archive_period("uji_sumber", "2026-09")
+    staged = pipeline.stage("uji_sumber", delivery)
+    with pytest.raises(QualityGateError) as failure:
+        pipeline.validate("uji_sumber", "2026-09", staged["batch_id"])
+    message = str(failure.value)
+    assert "Kementerian Uji (uji_sumber) file uji_2026-09_perbaikan.csv for 2026-09" in message
+    assert rule in message and "of 4 failed" in message and ".html" in message
+    current = (data_root / "staging/uji_sumber/period=2026-09/CURRENT").read_text().strip()
+    assert current == good["batch_id"] != staged["batch_id"]
+    report = json.loads(
+        Path(message.rsplit("Report: ", 1)[1].replace(".html", ".json")).read_text()
+    )
+    assert report["status"] == "failed" and report["failed_batch_rules"] == [rule]
+
+
+def test_row_count_change_compares_with_the_previous_period(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [], [{"rule": "row_count_change", "min_ratio": 0.5, "max_ratio": 2}])
+    first = _deliver(data_root, "2026-07", [_row(i, tgl="05/07/2026") for i in range(1, 9)])
+    steady = _deliver(data_root, "2026-08", [_row(i, tgl="05/08/2026") for i in range(1, 8)])
+    assert first["status"] == steady["status"] == "passed"
+    with pytest.raises(QualityGateError, match="row_count_change: row count must be within 4-14"):
+        _deliver(data_root, "2026-09", [_row(1), _row(2)])
