@@ -56,7 +56,10 @@ format: venv
 test: lint
 	$(BIN)/python -m pytest
 
+# The pool caps the memory-heavy steps (stage, validate, resolve, build); the scheduler never
+# starts a task whose pool is missing. Name and slots: konvergensi.airflow_support.
 airflow: venv $(AIRFLOW_HOME)/airflow.db
+	$(BIN)/airflow pools set konvergensi_heavy 2 "Konvergensi: memory-heavy steps" >/dev/null
 	AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY="$$($(BIN)/python -m konvergensi key --airflow-conn)" \
 	  $(BIN)/airflow standalone
 

@@ -6,13 +6,19 @@ Adding a ministry is adding a contract file: this module turns every contract in
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG, Param, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from konvergensi.airflow_support import default_args, period_from_context, staged_asset
+from konvergensi.airflow_support import (
+    HEAVY_POOL,
+    LANDING_WAIT_HOURS,
+    START_DATE,
+    default_args,
+    staged_asset,
+)
 from konvergensi.config import settings
 from konvergensi.contracts import Contract, load_contracts
+from konvergensi.landing_wait import POKE_SECONDS, WaitForDelivery
 
 SCHEDULES = {"monthly": "0 6 1 * *", "quarterly": "0 6 1 1,4,7,10 *"}
 
@@ -24,12 +30,15 @@ Runs {cadence} (and on demand). Takes the extract for the **previous {unit}** fr
 the same bytes are never loaded twice), stages it as typed Parquet with every value as sent
 next to its standardised form, and runs the quality gate (Great Expectations).
 
-**Tasks**: `archive` -> `stage` -> `validate` (publishes the batch; updates the asset
-`konvergensi_staged_{source}`, which triggers identity resolution).
+**Tasks**: `wait_for_delivery` -> `archive` -> `stage` -> `validate` (publishes the batch;
+updates the asset `konvergensi_staged_{source}`, which triggers identity resolution).
+`wait_for_delivery` is deferred (purple, no worker slot used) while the file has not landed;
+it waits up to `wait_hours` (param, default {wait_hours}) and then skips the run.
 
 **When it fails**
-- `archive` skipped: no file has landed for the period. Nothing to do until the ministry
-  delivers; other sources are not blocked.
+- `wait_for_delivery` skipped: no file landed for the period within the wait. Nothing to do
+  until the ministry delivers; other sources are not blocked, and `ingest_catchup` loads the
+  file when it arrives.
 - `stage` failed: the message names the file and the problem (missing or renamed column,
   empty/truncated/protected file). Fix the contract (`contracts/{source}.yaml`) if the ministry
   changed its layout, or ask them to resend; then clear the task.
@@ -37,7 +46,9 @@ next to its standardised form, and runs the quality gate (Great Expectations).
   change). The message links the HTML report under `reports/{source}/`. The warehouse keeps
   using the last good batch. Ask the ministry for a corrected file and drop it in landing.
 
-Run for another period: trigger with `{{"period": "{example}"}}`.
+Run for another period: trigger with `{{"period": "{example}"}}`. Re-running a period (clear,
+trigger again, `airflow backfill create`) is safe: the same file gives the same batch, and the
+warehouse never counts a row twice.
 """
 
 
@@ -48,7 +59,7 @@ def build_ingest_dag(contract: Contract) -> DAG:
         dag_id=f"ingest_{contract.source}",
         description=f"{contract.ministry}: {contract.programme}",
         schedule=SCHEDULES[contract.cadence],
-        start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         default_args=default_args(contract.owner),
@@ -56,6 +67,12 @@ def build_ingest_dag(contract: Contract) -> DAG:
         params={
             "source": Param(contract.source, type="string", const=contract.source),
             "period": Param(None, type=["null", "string"], description="YYYY-MM or YYYY-Qn"),
+            "wait_hours": Param(
+                LANDING_WAIT_HOURS,
+                type="number",
+                minimum=0,
+                description="How long to wait for the file before skipping the run",
+            ),
         },
         doc_md=DOC.format(
             source=contract.source,
@@ -65,38 +82,45 @@ def build_ingest_dag(contract: Contract) -> DAG:
             unit=unit,
             pattern=contract.landing.pattern,
             example="2026-09" if unit == "month" else "2026-Q3",
+            wait_hours=LANDING_WAIT_HOURS,
         ),
     ) as dag:
+        wait = WaitForDelivery(
+            task_id="wait_for_delivery",
+            source=contract.source,
+            cadence=contract.cadence,
+            poke_seconds=POKE_SECONDS,
+        )
 
         @task
-        def archive(**context) -> dict:
+        def archive(landed: dict) -> dict:
             """Archive the period's landed files in the raw zone."""
             from konvergensi.pipeline import archive_period
 
-            period = period_from_context(context, contract.cadence)
+            period = landed["period"]
             delivery = archive_period(contract.source, period)
             if delivery is None:
                 raise AirflowSkipException(
-                    f"no file for {contract.source} {period} in landing/{contract.source}/ "
-                    f"(expected {contract.landing_name(period)})"
+                    f"the file for {contract.source} {period} left landing/{contract.source}/ "
+                    f"before it was archived (expected {contract.landing_name(period)})"
                 )
             return delivery
 
-        @task
+        @task(pool=HEAVY_POOL)
         def stage(delivery: dict) -> dict:
             """Stage the newest delivery as typed Parquet."""
             from konvergensi.pipeline import stage as stage_delivery
 
             return stage_delivery(contract.source, delivery)
 
-        @task(outlets=[staged_asset(contract.source)])
+        @task(pool=HEAVY_POOL, outlets=[staged_asset(contract.source)])
         def validate(staged: dict) -> dict:
             """Quality gate: quarantine bad rows, fail the file on batch rules, publish."""
             from konvergensi.pipeline import validate as validate_batch
 
             return validate_batch(contract.source, staged["period"], staged["batch_id"])
 
-        validate(stage(archive()))
+        validate(stage(archive(wait.output)))
     return dag
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG, AssetAny, task
 
-from konvergensi.airflow_support import IDENTITY_ASSET, default_args, staged_asset
+from konvergensi.airflow_support import (
+    HEAVY_POOL,
+    IDENTITY_ASSET,
+    START_DATE,
+    default_args,
+    staged_asset,
+)
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
 
@@ -13,7 +18,7 @@ with DAG(
     dag_id="resolve_identities",
     description="Link every accepted record to one person and one household",
     schedule=AssetAny(*(staged_asset(c.source) for c in load_contracts(settings().contracts_dir))),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args("konvergensi"),
@@ -33,7 +38,7 @@ after fixing: the task is idempotent.
 """,
 ) as dag:
 
-    @task(outlets=[IDENTITY_ASSET])
+    @task(pool=HEAVY_POOL, outlets=[IDENTITY_ASSET])
     def resolve() -> dict:
         """Resolve identities over all current batches."""
         from konvergensi.pipeline import resolve as run_resolve

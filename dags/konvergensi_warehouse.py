@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG, BaseHook, task
 
-from konvergensi.airflow_support import IDENTITY_ASSET, WAREHOUSE_ASSET, default_args
+from konvergensi.airflow_support import (
+    HEAVY_POOL,
+    IDENTITY_ASSET,
+    START_DATE,
+    WAREHOUSE_ASSET,
+    default_args,
+)
 
 PSEUDONYM_CONN_ID = "konvergensi_pseudonym_key"
 
@@ -13,7 +18,7 @@ with DAG(
     dag_id="build_warehouse",
     description="Build the convergence warehouse snapshot and switch readers to it",
     schedule=[IDENTITY_ASSET],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=default_args("konvergensi"),
@@ -32,7 +37,7 @@ create the Airflow connection `konvergensi_pseudonym_key` with a random secret a
 """,
 ) as dag:
 
-    @task(outlets=[WAREHOUSE_ASSET])
+    @task(pool=HEAVY_POOL, outlets=[WAREHOUSE_ASSET])
     def build() -> dict:
         """Build and publish a warehouse snapshot."""
         from konvergensi.pipeline import build_warehouse

@@ -6,7 +6,9 @@ time; the metadata tables are created once per session with `airflow db migrate`
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _HOME = Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_HOME),
@@ -27,6 +30,8 @@ os.environ.update(
         "KONVERGENSI_DATA_ROOT": str(_HOME / "data"),
         "AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY": '{"conn_type": "generic", "password": '
         '"test-key-0123456789abcdef0123456789"}',
+        # A file that lands while an ingest run waits is seen within a second, not a minute.
+        "KONVERGENSI_LANDING_POKE_SECONDS": "1",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
     }
 )
@@ -51,6 +56,16 @@ def airflow_db() -> Path:
     if result.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return _HOME
+
+
+@pytest.fixture(scope="session")
+def fail_fast_dags(airflow_db: Path) -> dict:
+    """The dags folder parsed once with no retries (dag.test() waits out retry delays)."""
+    from konvergensi.demo import load_dags
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KONVERGENSI_TASK_RETRIES", "0")
+        return load_dags(ROOT / "dags")
 
 
 @pytest.fixture

@@ -396,6 +396,15 @@ def test_airflow_init_creates_every_zone(services: dict[str, dict[str, Any]]) ->
     assert tuple(match.group(1).split()) == tuple(config.ZONES)
 
 
+def test_airflow_init_creates_the_heavy_pool(services: dict[str, dict[str, Any]]) -> None:
+    support = pytest.importorskip("konvergensi.airflow_support")
+    script = "\n".join(_strings(services["airflow-init"].get("command")))
+    match = re.search(r"airflow pools set (\S+) (\d+) ", script)
+    assert match, "airflow-init does not create the pool of the memory-heavy tasks"
+    assert (match[1], int(match[2])) == (support.HEAVY_POOL, support.HEAVY_POOL_SLOTS)
+    assert script.index("airflow db migrate") < script.index("airflow pools set")
+
+
 def test_worker_scales(services: dict[str, dict[str, Any]]) -> None:
     worker = services["airflow-worker"]
     assert "container_name" not in worker, "container_name prevents --scale airflow-worker=N"

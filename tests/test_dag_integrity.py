@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from konvergensi.airflow_support import HEAVY_POOL
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
+from konvergensi.landing_wait import WaitForDelivery
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY_MODULES = ("great_expectations", "splink", "pandas", "duckdb", "pyarrow")
@@ -29,7 +31,11 @@ def dags() -> dict:
 
 def test_one_ingest_dag_per_contract_plus_resolve_and_warehouse(dags: dict) -> None:
     sources = [c.source for c in load_contracts(settings().contracts_dir)]
-    expected = {f"ingest_{s}" for s in sources} | {"resolve_identities", "build_warehouse"}
+    expected = {f"ingest_{s}" for s in sources} | {
+        "ingest_catchup",
+        "resolve_identities",
+        "build_warehouse",
+    }
     assert set(dags) == expected
 
 
@@ -56,6 +62,41 @@ def test_asset_wiring(dags: dict) -> None:
     assert staged and staged == resolve_inputs
     warehouse_inputs = {a.name for a in dags["build_warehouse"].timetable.asset_condition.objects}
     assert warehouse_inputs == {"konvergensi_identity"}
+
+
+def test_memory_heavy_steps_share_one_pool(dags: dict) -> None:
+    heavy = {
+        (dag_id, task.task_id)
+        for dag_id, dag in dags.items()
+        for task in dag.tasks
+        if task.pool == HEAVY_POOL
+    }
+    ingest = {d for d in dags if d.startswith("ingest_") and d != "ingest_catchup"}
+    expected = {(d, t) for d in ingest for t in ("stage", "validate")} | {
+        ("resolve_identities", "resolve"),
+        ("build_warehouse", "build"),
+    }
+    assert heavy == expected
+
+
+def test_ingest_waits_for_its_file_in_the_triggerer(dags: dict) -> None:
+    for dag_id in (d for d in dags if d.startswith("ingest_") and d != "ingest_catchup"):
+        wait = dags[dag_id].get_task("wait_for_delivery")
+        assert isinstance(wait, WaitForDelivery), dag_id
+        assert [t.task_id for t in wait.downstream_list] == ["archive"], dag_id
+
+
+def test_mapped_tasks_have_readable_labels(dags: dict) -> None:
+    mapped = [
+        (dag_id, task)
+        for dag_id, dag in dags.items()
+        for task in dag.tasks
+        if type(task).__name__ == "MappedOperator"
+    ]
+    assert mapped, "expected at least one mapped task (ingest_catchup.trigger_ingest)"
+    for dag_id, task in mapped:
+        template = task.partial_kwargs.get("map_index_template") or ""
+        assert "ministry" in template and "file" in template, f"{dag_id}.{task.task_id}"
 
 
 def test_parsing_the_dags_folder_imports_no_heavy_module() -> None:

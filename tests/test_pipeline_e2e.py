@@ -26,6 +26,8 @@ pytestmark = pytest.mark.airflow
 def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """dag.test() waits out retry delays in-process: no retries in these tests."""
     monkeypatch.setenv("KONVERGENSI_TASK_RETRIES", "0")
+    # Exact comparison with the truth: no disclosure control (tested in test_warehouse_*).
+    monkeypatch.setenv("KONVERGENSI_MIN_CELL_SIZE", "1")
 
 
 COUNTS = [

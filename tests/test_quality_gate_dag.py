@@ -63,14 +63,11 @@ def test_bad_file_fails_alone_and_a_correction_is_accepted_later(
     assert failed == {"ingest_kemenkeu_umi 2026-09"}
     assert states["build_warehouse"] == "success"
 
-    manifest_batches = json.loads(
-        (current_snapshot(s.zone("warehouse")) / "manifest.json").read_text()
-    )["batches"]
-    assert sorted(manifest_batches["kemenkeu_umi"]) == ["2026-07", "2026-08"]
-    held = held_back_deliveries(s.zone("staging"), contracts)
-    assert [(h["source"], h["period"], h["batch_in_use"]) for h in held] == [
-        ("kemenkeu_umi", "2026-09", None)
-    ]
+    manifest = json.loads((current_snapshot(s.zone("warehouse")) / "manifest.json").read_text())
+    assert sorted(manifest["batches"]["kemenkeu_umi"]) == ["2026-07", "2026-08"]
+    held = [(h["source"], h["period"], h["batch_in_use"]) for h in manifest["held_back_deliveries"]]
+    assert held == [("kemenkeu_umi", "2026-09", None)]
+    assert held_back_deliveries(s.zone("staging"), contracts) == manifest["held_back_deliveries"]
     first = batch_history(s.zone("staging"), "kemenkop_ukm", "2026-09")
     assert [(b["status"], b["rows_quarantined"]) for b in first] == [("passed", 3)]
 

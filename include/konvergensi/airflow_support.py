@@ -9,11 +9,21 @@ import os
 from datetime import timedelta
 from typing import Any
 
+import pendulum
 from airflow.sdk import Asset
 
 from konvergensi.alerts import on_failure
 from konvergensi.periods import check_period, previous_period
 
+# Every schedule is read in Indonesia's western time zone: "the 1st at 06:00" is 06:00 WIB.
+TIMEZONE = "Asia/Jakarta"
+START_DATE = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
+# Pool that caps how many memory-heavy steps (staging, validation, resolution, warehouse build)
+# run at once on the whole cluster; created by `make airflow`, docker compose and the tests.
+HEAVY_POOL = "konvergensi_heavy"
+HEAVY_POOL_SLOTS = 2
+# How long a scheduled ingest run waits (deferred, in the triggerer) for the period's file.
+LANDING_WAIT_HOURS = 72
 IDENTITY_ASSET = Asset(name="konvergensi_identity", uri="konvergensi://identity/links")
 WAREHOUSE_ASSET = Asset(name="konvergensi_warehouse", uri="konvergensi://warehouse/current")
 
@@ -35,9 +45,13 @@ def default_args(owner: str) -> dict[str, Any]:
 
 
 def period_from_context(context: dict[str, Any], cadence: str) -> str:
-    """The period a run ingests: the `period` param if given, else the one before the run date."""
+    """The period a run ingests: the `period` param if given, else the one before the run date.
+
+    The run date is taken in WIB: the run of 1 November 06:00 WIB (31 October 23:00 UTC)
+    ingests October.
+    """
     requested = (context.get("params") or {}).get("period")
     if requested:
         return check_period(requested, cadence)
     when = context.get("logical_date") or context["dag_run"].run_after
-    return previous_period(when, cadence)
+    return previous_period(pendulum.instance(when).in_timezone(TIMEZONE), cadence)

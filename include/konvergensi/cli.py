@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from konvergensi.config import settings
 
@@ -55,6 +56,69 @@ def _query(args: argparse.Namespace) -> None:
         con.close()
 
 
+def _identity_root():
+    return settings().zone("identity")
+
+
+def _resolve(args: argparse.Namespace) -> None:
+    from konvergensi.pipeline import resolve
+
+    summary = resolve(full=args.full)
+    print(
+        f"{summary['mode']} run: {summary['records']:,} records ({summary['new_records']:,} new) "
+        f"-> {summary['persons']:,} persons, {summary['households']:,} households; "
+        f"review queue {summary['review_queue']:,}; {summary['seconds']['total']} s"
+    )
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from konvergensi.resolve.explain import explain
+
+    try:
+        print(explain(_identity_root(), args.record_a, args.record_b))
+    except KeyError as error:
+        raise SystemExit(str(error.args[0])) from None
+
+
+def _review_export(args: argparse.Namespace) -> None:
+    import json
+
+    from konvergensi.resolve.review import export_queue
+
+    manifest = json.loads((_identity_root() / "manifest.json").read_text())
+    pairs = export_queue(_identity_root(), manifest.get("files", []), args.path)
+    print(
+        f"wrote {pairs:,} pairs to {args.path}: fill the decision column with same or "
+        "different (blank leaves a pair open), then `review import`. The file holds personal "
+        "data: keep it where the identity zone's access rules apply."
+    )
+
+
+def _review_import(args: argparse.Namespace) -> None:
+    from konvergensi.resolve.review import import_decisions
+
+    try:
+        counts = import_decisions(_identity_root(), args.path, args.reviewer)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    print(
+        f"imported {counts['same']} same and {counts['different']} different decisions; "
+        f"{counts['open']} pairs stay open. Every later run respects them."
+    )
+
+
+def _retrain(args: argparse.Namespace) -> None:
+    from konvergensi.contracts import load_contracts
+    from konvergensi.resolve.run import retrain
+
+    s = settings()
+    version = retrain(load_contracts(s.contracts_dir), s.zone("staging"), _identity_root())
+    print(
+        f"trained model {version}; it is now current. Existing links keep their model until "
+        "`konvergensi resolve --full` relinks everything with it."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and run one command."""
     parser = argparse.ArgumentParser(prog="konvergensi", description=__doc__)
@@ -78,6 +142,28 @@ def main(argv: list[str] | None = None) -> None:
     query = commands.add_parser("query", help="run SQL against the current warehouse snapshot")
     query.add_argument("sql")
     query.set_defaults(func=_query)
+
+    res = commands.add_parser("resolve", help="link records to persons (incremental by default)")
+    res.add_argument("--full", action="store_true", help="relink everything (IDs still kept)")
+    res.set_defaults(func=_resolve)
+
+    why = commands.add_parser("explain", help="why are two records one person (or not)?")
+    why.add_argument("record_a", help="record key: source|period|batch_id|row_number")
+    why.add_argument("record_b")
+    why.set_defaults(func=_explain)
+
+    review = commands.add_parser("review", help="clerical review of uncertain pairs")
+    steps = review.add_subparsers(dest="step", required=True)
+    export = steps.add_parser("export", help="write the review queue to .csv or .xlsx")
+    export.add_argument("path", type=Path)
+    export.set_defaults(func=_review_export)
+    imported = steps.add_parser("import", help="record filled-in decisions as overrides")
+    imported.add_argument("path", type=Path)
+    imported.add_argument("--reviewer", required=True, help="who decided (kept with each one)")
+    imported.set_defaults(func=_review_import)
+
+    train = commands.add_parser("retrain", help="train a new person-model version deliberately")
+    train.set_defaults(func=_retrain)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -53,21 +53,35 @@ def run_pipeline(periods_by_source: dict[str, list[str]], dags_folder: Path) -> 
     return states
 
 
+COUNT_COLUMNS = (
+    "register_extreme_poor, extreme_poor_reached, extreme_poor_not_reached, people_reached, "
+    "reached_by_two_plus_ministries, reached_outside_register"
+)
+
+
+def _cells(values: tuple, min_cell_size: int) -> str:
+    """The six counts, right-aligned; a withheld count shows as <min_cell_size."""
+    widths = (6, 7, 5, 6, 6, 7)
+    shown = ["<" + str(min_cell_size) if v is None else str(v) for v in values]
+    return " ".join(f"{v:>{w}}" for v, w in zip(shown, widths, strict=True))
+
+
 def village_table(warehouse_root: Path) -> str:
-    """The per-village convergence table of the latest quarter, as text."""
+    """The per-village convergence table of the latest quarter, as text, with the regency
+    totals; counts withheld by disclosure control show as <k (k = the minimum cell size)."""
     import duckdb
 
     con = duckdb.connect(str(warehouse_root / "warehouse.duckdb"), read_only=True)
     try:
+        min_cell_size = con.execute("select min_cell_size from warehouse_build").fetchone()[0]
+        latest = "(select max(quarter) from mart_convergence_village)"
         rows = con.execute(
-            """
-            select quarter, village_code, village_name, kecamatan_name, register_extreme_poor,
-                   extreme_poor_reached, extreme_poor_not_reached, people_reached,
-                   reached_by_two_plus_ministries, reached_outside_register
-            from mart_convergence_village
-            where quarter = (select max(quarter) from mart_convergence_village)
-            order by village_code
-            """
+            f"select quarter, village_code, village_name, kecamatan_name, {COUNT_COLUMNS} "
+            f"from mart_convergence_village where quarter = {latest} order by village_code"
+        ).fetchall()
+        totals = con.execute(
+            f"select quarter, regency_code, regency_name, {COUNT_COLUMNS} "
+            f"from mart_convergence_regency where quarter = {latest} order by regency_code"
         ).fetchall()
     finally:
         con.close()
@@ -76,18 +90,16 @@ def village_table(warehouse_root: Path) -> str:
         f"{'reached':>7} {'none':>5} {'people':>6} {'2+min':>6} {'outside':>7}"
     )
     lines = [header, "-" * len(header)]
-    totals = [0] * 6
     for r in rows:
         lines.append(
-            f"{r[0]:8} {r[1]:14} {r[2][:22]:22} {(r[3] or '')[:18]:18} {r[4]:6d} {r[5]:7d} "
-            f"{r[6]:5d} {r[7]:6d} {r[8]:6d} {r[9]:7d}"
+            f"{r[0]:8} {r[1]:14} {r[2][:22]:22} {(r[3] or '')[:18]:18} "
+            + _cells(r[4:], min_cell_size)
         )
-        totals = [t + v for t, v in zip(totals, r[4:], strict=True)]
     lines.append("-" * len(header))
-    lines.append(
-        f"{'total':8} {len(rows):<14} {'villages':22} {'':18} {totals[0]:6d} {totals[1]:7d} "
-        f"{totals[2]:5d} {totals[3]:6d} {totals[4]:6d} {totals[5]:7d}"
-    )
+    for r in totals:
+        lines.append(
+            f"{r[0]:8} {r[1]:14} {'total ' + (r[2] or ''):41.41} " + _cells(r[3:], min_cell_size)
+        )
     return "\n".join(lines)
 
 
@@ -114,7 +126,7 @@ def run_demo(rows: int, seed: int) -> None:
     print("Convergence per village, latest quarter (xpoor = extreme-poor people in the register;")
     print("reached / none = of those, reached by at least one ministry / by none; people = all")
     print("people reached; 2+min = reached by two or more ministries; outside = reached but not")
-    print("in the register)")
+    print("in the register; <k = fewer than k people, withheld to protect them)")
     print(village_table(warehouse))
     print()
     print(

@@ -7,11 +7,11 @@ Each step reads the previous zone and writes its own, passes back a small JSON-a
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 from konvergensi.config import settings
 from konvergensi.contracts import Contract, load_contract, load_contracts
 from konvergensi.ingest.archive import Delivery, archive_file, find_landed
+from konvergensi.ingest.errors import IngestError
 
 
 def contract_for(source: str) -> Contract:
@@ -22,7 +22,9 @@ def contract_for(source: str) -> Contract:
 def archive_period(source: str, period: str) -> dict | None:
     """Archive every landed file of a period; the newest delivery is the one to load.
 
-    Returns None when the source has not delivered for this period.
+    Returns None when the source has not delivered for this period. `already_archived` says
+    the newest file's bytes were archived for this period before (a repeated send or a re-run).
+    Raises IngestError when those bytes were already delivered for another period.
     """
     s = settings()
     contract = contract_for(source)
@@ -31,16 +33,34 @@ def archive_period(source: str, period: str) -> dict | None:
         return None
     archived = [archive_file(contract, period, path, s.zone("raw")) for path in landed]
     newest = archived[-1]
-    return {**asdict(newest), "batch_id": newest.batch_id, "deliveries": len(archived)}
+    if newest.same_bytes_periods:
+        raise IngestError(
+            f"{landed[-1].name} for {period} has exactly the bytes already delivered for "
+            f"{', '.join(newest.same_bytes_periods)}; the ministry probably sent the wrong "
+            f"period's file: ask for the {period} extract and drop it in landing/{source}/"
+        )
+    delivery = newest.delivery
+    return {
+        **asdict(delivery),
+        "batch_id": delivery.batch_id,
+        "deliveries": len(archived),
+        "landed_name": landed[-1].name,
+        "already_archived": newest.already_archived,
+    }
 
 
 def stage(source: str, delivery: dict) -> dict:
-    """Stage one archived delivery into typed Parquet (re-staging rewrites the same batch)."""
-    from konvergensi.ingest.stage import stage_delivery
+    """Stage one archived delivery into typed Parquet, unless these bytes are already staged
+    under the same contract (then the existing batch is returned with `reused: true`)."""
+    from konvergensi.ingest.stage import reusable_stage, stage_delivery
 
     s = settings()
+    contract = contract_for(source)
     fields = {k: delivery[k] for k in Delivery.__dataclass_fields__}
-    result = stage_delivery(contract_for(source), Delivery(**fields), s.zone("staging"))
+    archived = Delivery(**fields)
+    result = reusable_stage(contract, archived, s.zone("staging")) or stage_delivery(
+        contract, archived, s.zone("staging")
+    )
     return asdict(result)
 
 
@@ -60,20 +80,25 @@ def validate(source: str, period: str, batch_id: str) -> dict:
     return {k: v for k, v in asdict(summary).items() if k != "checks"}
 
 
-def resolve() -> dict:
-    """Resolve identities across the current batches of every source."""
+def resolve(full: bool = False) -> dict:
+    """Resolve identities across the current batches of every source (incremental unless full)."""
     from konvergensi.resolve.run import resolve_identities
 
     s = settings()
     return resolve_identities(
-        load_contracts(s.contracts_dir), s.zone("staging"), s.zone("identity")
+        load_contracts(s.contracts_dir), s.zone("staging"), s.zone("identity"), full=full
     )
 
 
-def build_warehouse(key: bytes, keep_snapshots: int = 5) -> dict:
-    """Build a new warehouse snapshot and publish it."""
+def build_warehouse(key: bytes, keep_snapshots: int | None = None) -> dict:
+    """Build a new warehouse snapshot and publish it.
+
+    The minimum cell size of the aggregate marts comes from KONVERGENSI_MIN_CELL_SIZE (default
+    5); how many snapshots to keep from `keep_snapshots` or KONVERGENSI_KEEP_SNAPSHOTS (5).
+    """
+    from konvergensi.privacy.suppression import min_cell_size_from_env
     from konvergensi.warehouse.build import build_snapshot
-    from konvergensi.warehouse.publish import publish
+    from konvergensi.warehouse.publish import keep_from_env, publish
 
     s = settings()
     manifest = build_snapshot(
@@ -82,16 +107,17 @@ def build_warehouse(key: bytes, keep_snapshots: int = 5) -> dict:
         s.zone("identity"),
         s.zone("warehouse"),
         key,
+        min_cell_size=min_cell_size_from_env(),
     )
-    snapshot = publish(s.zone("warehouse"), manifest["build_id"], keep=keep_snapshots)
+    keep = keep_snapshots if keep_snapshots is not None else keep_from_env()
+    snapshot = publish(s.zone("warehouse"), manifest["build_id"], keep=keep)
     return {
         "build_id": manifest["build_id"],
         "snapshot": str(snapshot),
+        "min_cell_size": manifest["min_cell_size"],
         "tables": {t: v["rows"] for t, v in manifest["tables"].items()},
         "sources": {src: sorted(periods) for src, periods in manifest["batches"].items()},
+        # Failed deliveries the build did not use: those sources' figures come from an older
+        # batch (or are missing for that period). Operators see this in the task's return value.
+        "held_back_deliveries": manifest["held_back_deliveries"],
     }
-
-
-def data_root() -> Path:
-    """The configured data root (for messages and docs)."""
-    return settings().data_root

@@ -51,7 +51,31 @@ class FileFormat(_Strict):
     delimiter: str = Field(",", description="CSV delimiter, or 'auto' to detect it")
     encoding: str = Field("auto", description="'auto' detects UTF-8, UTF-8 with BOM or cp1252")
     header_row: int = Field(1, ge=1, description="1-based row holding the header (xlsx/csv)")
+    header_rows: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="rows the header spans (xlsx/xls): merged cells are filled across their "
+        "span and each column's parts joined top to bottom with a space, e.g. 'Lahir Tanggal'",
+    )
     sheet: str | int | None = Field(None, description="sheet name or 0-based index (xlsx)")
+    sheet_match: str | None = Field(
+        None,
+        description="regex on sheet names (xlsx) when `sheet` is not set; of the matching "
+        "sheets (all sheets when neither is set) the first whose header has every mapped "
+        "column is read",
+    )
+
+    @model_validator(mode="after")
+    def _one_sheet_rule(self) -> FileFormat:
+        if self.sheet is not None and self.sheet_match is not None:
+            raise ValueError("give format.sheet or format.sheet_match, not both")
+        if self.sheet_match is not None:
+            try:
+                re.compile(self.sheet_match)
+            except re.error as exc:
+                raise ValueError(f"format.sheet_match is not a valid regex: {exc}") from exc
+        return self
 
 
 class Parsing(_Strict):
@@ -62,7 +86,23 @@ class Parsing(_Strict):
         default_factory=dict, description="extra raw codes for sex, e.g. {'1': 'L', '2': 'P'}"
     )
     region_code_system: Literal["kemendagri", "bps"] = "kemendagri"
+    region_crosswalk: str | None = Field(
+        None,
+        description="for BPS-coded sources: CSV with columns bps_code, kemendagri_code, "
+        "relative to the contracts folder",
+    )
     flag_true: list[str] = ["1", "Y", "YA", "TRUE", "BENAR"]
+
+    @model_validator(mode="after")
+    def _crosswalk_for_bps(self) -> Parsing:
+        if self.region_code_system == "bps" and not self.region_crosswalk:
+            raise ValueError(
+                "region_code_system bps needs parsing.region_crosswalk: a CSV mapping "
+                "bps_code to kemendagri_code"
+            )
+        if self.region_code_system == "kemendagri" and self.region_crosswalk:
+            raise ValueError("parsing.region_crosswalk is only used with region_code_system bps")
+        return self
 
 
 class Rule(_Strict):
@@ -159,6 +199,13 @@ class Contract(_Strict):
     def landing_name(self, period: str) -> str:
         """The file name this source delivers for a period."""
         return self.landing.pattern.format(period=period)
+
+    def crosswalk_path(self) -> Path | None:
+        """The declared BPS -> Kemendagri crosswalk file, resolved next to the contract."""
+        if self.parsing.region_crosswalk is None:
+            return None
+        base = self.path.parent if self.path is not None else Path.cwd()
+        return (base / self.parsing.region_crosswalk).resolve()
 
 
 def load_contract(path: Path) -> Contract:

@@ -1,7 +1,8 @@
 """Landing -> raw: an immutable, content-addressed copy of every delivered file.
 
-The same bytes delivered twice (under any name) are archived once. Every delivery is recorded
-with its original name and time, so the history of corrected re-deliveries is kept.
+The same bytes delivered twice (under any name) are archived and staged once. Every delivery
+event (name, time, content hash) is logged per period, so the history of corrected
+re-deliveries and of repeated sends is kept.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from pathlib import Path
 
 from konvergensi.contracts import Contract
 from konvergensi.ingest.errors import IngestError
-
-_COMPRESSED = (".gz", ".zip")
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,15 @@ class Delivery:
     def batch_id(self) -> str:
         """Short content hash that names this delivery's staging batch."""
         return self.sha256[:16]
+
+
+@dataclass(frozen=True)
+class Archived:
+    """Outcome of archiving one landed file."""
+
+    delivery: Delivery  # the period's record of these bytes (its first delivery)
+    already_archived: bool  # these bytes were in the raw zone for this period before
+    same_bytes_periods: tuple[str, ...]  # other periods that received exactly these bytes
 
 
 def landing_regex(contract: Contract, period: str) -> re.Pattern[str]:
@@ -75,7 +83,18 @@ def _record_path(raw_root: Path, source: str, period: str, sha256: str) -> Path:
     return raw_root / source / "deliveries" / period / f"{sha256}.json"
 
 
-def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) -> Delivery:
+def _log_event(raw_root: Path, source: str, period: str, event: dict) -> None:
+    """Append a delivery event to the period's log unless that exact event is logged."""
+    log = raw_root / source / "deliveries" / period / "log.jsonl"
+    line = json.dumps(event, sort_keys=True)
+    if log.exists() and line in log.read_text().splitlines():
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as handle:
+        handle.write(line + "\n")
+
+
+def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) -> Archived:
     """Copy one landed file into the raw zone (once per content) and record the delivery."""
     if not landed.is_file():
         raise IngestError(f"{landed}: landed file disappeared before it could be archived")
@@ -88,10 +107,23 @@ def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) 
         shutil.copyfile(landed, tmp)
         os.chmod(tmp, 0o444)
         tmp.replace(target)
+    landed_at = datetime.fromtimestamp(landed.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    _log_event(
+        raw_root,
+        contract.source,
+        period,
+        {"name": landed.name, "sha256": sha, "size": landed.stat().st_size, "at": landed_at},
+    )
+    others = tuple(
+        sorted(
+            p.parent.name
+            for p in (raw_root / contract.source / "deliveries").glob(f"*/{sha}.json")
+            if p.parent.name != period
+        )
+    )
     record_file = _record_path(raw_root, contract.source, period, sha)
     if record_file.exists():
-        return Delivery(**json.loads(record_file.read_text()))
-    landed_at = datetime.fromtimestamp(landed.stat().st_mtime, UTC).isoformat(timespec="seconds")
+        return Archived(Delivery(**json.loads(record_file.read_text())), True, others)
     delivery = Delivery(
         source=contract.source,
         period=period,
@@ -103,7 +135,15 @@ def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) 
     )
     record_file.parent.mkdir(parents=True, exist_ok=True)
     record_file.write_text(json.dumps(asdict(delivery), indent=2))
-    return delivery
+    return Archived(delivery, False, others)
+
+
+def delivery_log(raw_root: Path, source: str, period: str) -> list[dict]:
+    """Every delivery event of a source's period (repeated sends included), in arrival order."""
+    log = raw_root / source / "deliveries" / period / "log.jsonl"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line]
 
 
 def deliveries(raw_root: Path, source: str, period: str) -> list[Delivery]:

@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 
 from konvergensi.contracts import Contract
+from konvergensi.ingest.crosswalk import Crosswalk
 from konvergensi.ingest.errors import SchemaDriftError
-from konvergensi.ingest.readers import ROW_NUMBER
+from konvergensi.ingest.frames import ROW_NUMBER, column_key
 from konvergensi.standardise import (
     birth_date_flags,
     nik_equals_kk,
@@ -33,20 +34,26 @@ EXTRA_PREFIX = "extra__"
 _THOUSANDS_DOTS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[\s_]+", "", name).lower()
+def _similar(wanted: str, columns: list[str]) -> list[str]:
+    """Up to three columns an operator may have meant: names containing the wanted one (or
+    contained in it) first, then spelling neighbours."""
+    key = column_key(wanted)
+    nested = [c for c in columns if len(column_key(c)) >= 3 and key in column_key(c)]
+    nested += [c for c in columns if len(column_key(c)) >= 3 and column_key(c) in key]
+    close = difflib.get_close_matches(wanted, columns, n=3, cutoff=0.5)
+    return list(dict.fromkeys([*nested, *close]))[:3]
 
 
 def resolve_columns(contract: Contract, columns: list[str], file_name: str) -> dict[str, str]:
     """Canonical field -> the file's column, tolerant of case and spacing; drift is an error."""
-    by_key = {_key(c): c for c in columns if c != ROW_NUMBER}
+    by_key = {column_key(c): c for c in columns if c != ROW_NUMBER}
     resolved, problems = {}, []
     for field, wanted in contract.columns.items():
-        found = wanted if wanted in columns else by_key.get(_key(wanted))
+        found = wanted if wanted in columns else by_key.get(column_key(wanted))
         if found is not None:
             resolved[field] = found
             continue
-        similar = difflib.get_close_matches(wanted, list(by_key.values()), n=3, cutoff=0.5)
+        similar = _similar(wanted, list(by_key.values()))
         hint = f"; found similar: {', '.join(f'`{s}`' for s in similar)}" if similar else ""
         problems.append(
             f"column `{wanted}` not found in {file_name}; contract {contract.source} maps "
@@ -96,8 +103,12 @@ def standardise_chunk(
     resolved: dict[str, str],
     extras: list[str],
     period_end: date,
+    crosswalk: Crosswalk | None = None,
 ) -> pd.DataFrame:
-    """One chunk of the file in the canonical staging shape (lineage columns added by caller)."""
+    """One chunk of the file in the canonical staging shape (lineage columns added by caller).
+
+    `crosswalk` maps a BPS-coded source's village codes to Kemendagri codes.
+    """
     idx = chunk.index
     col = {f: chunk[c] for f, c in resolved.items()}
     parsing = contract.parsing
@@ -105,7 +116,7 @@ def standardise_chunk(
     out["_row_number"] = chunk[ROW_NUMBER].astype("int64")
     out["source_record_id"] = _text(col["source_record_id"])
 
-    nik = standardise_nik(col["nik"].astype("object")) if "nik" in col else None
+    nik = standardise_nik(col["nik"]) if "nik" in col else None
     if nik is not None:
         out["nik_raw"] = _text(col["nik"])
         for name in ("nik", "nik_status", "nik_reason", "nik_warnings", "nik_sex"):
@@ -118,7 +129,7 @@ def standardise_chunk(
         out["nik_birth_date"] = pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
 
     if "kk" in col:
-        kk = standardise_kk(col["kk"].astype("object"))
+        kk = standardise_kk(col["kk"])
         out["kk_raw"] = _text(col["kk"])
         for name in ("kk", "kk_status", "kk_reason"):
             out[name] = kk[name].astype("string")
@@ -128,15 +139,15 @@ def standardise_chunk(
     out["nik_equals_kk"] = nik_equals_kk(out["nik"], out["kk"]).astype("bool")
 
     out["full_name"] = _text(col["full_name"])
-    out["name_key"] = standardise_names(out["full_name"].astype("object")).astype("string")
+    out["name_key"] = standardise_names(out["full_name"]).astype("string")
 
     out["sex_raw"] = _text(col["sex"]) if "sex" in col else _none(idx)
-    sex = standardise_sex(out["sex_raw"].astype("object"), parsing.sex_codes or None)
+    sex = standardise_sex(out["sex_raw"], parsing.sex_codes or None)
     out["sex"] = sex.astype("string")
 
     formats = parsing.date_formats
     if "birth_place_date" in col:
-        place, born = split_place_date(col["birth_place_date"].astype("object"), formats)
+        place, born = split_place_date(col["birth_place_date"], formats)
         out["birth_place"] = place.astype("string")
         out["birth_date_raw"] = _text(col["birth_place_date"])
     else:
@@ -144,7 +155,7 @@ def standardise_chunk(
         out["birth_place"] = _none(idx)
         out["birth_date_raw"] = _text(born_raw) if born_raw is not None else _none(idx)
         born = (
-            parse_dates(born_raw.astype("object"), formats)
+            parse_dates(born_raw, formats)
             if born_raw is not None
             else pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
         )
@@ -160,17 +171,18 @@ def standardise_chunk(
     out["age"] = age.astype("Int16")
 
     out["village_code_raw"] = _text(col["village_code"])
-    out["village_code"] = normalise_region_code(col["village_code"].astype("object")).astype(
-        "string"
-    )
+    village = col["village_code"]
+    out["village_code"] = (
+        normalise_region_code(village) if crosswalk is None else crosswalk.map(village)
+    ).astype("string")
     out["village_known"] = village_known(out["village_code"]).astype("bool")
     out["kecamatan_code"] = out["village_code"].str.slice(0, 8)
 
     out["address"] = _text(col["address"]) if "address" in col else _none(idx)
     if "intervention_date" in col:
-        out["intervention_date"] = parse_dates(
-            col["intervention_date"].astype("object"), formats
-        ).astype("datetime64[ms]")
+        out["intervention_date"] = parse_dates(col["intervention_date"], formats).astype(
+            "datetime64[ms]"
+        )
     else:
         out["intervention_date"] = pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
     for field in ("amount", "quantity"):

@@ -85,9 +85,11 @@ def split_place_date(
             place.append(None)
             date_text.append(value)
     places = pd.array([*place, None], dtype="str").take(rows)
-    dates = np.append(
-        _parse_text(pd.Series(date_text, dtype="str"), formats), np.datetime64("NaT", "ms")
+    # Many places share a date: parse each distinct date text once, not once per place.
+    parsed = parse_dates(pd.Series(date_text, dtype="str"), formats).to_numpy(
+        dtype="datetime64[ms]"
     )
+    dates = np.append(parsed, np.datetime64("NaT", "ms"))
     return pd.Series(places, index=raw.index), pd.Series(dates[rows], index=raw.index)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -130,9 +131,14 @@ def name_tokens(key: str | None) -> list[str]:
     return key.split() if key else []
 
 
+# Names recur across the chunks of a file and across files: remember the latest keys
+# (about 25 MB at most) so each distinct name is normalised once.
+_cached_name_key = lru_cache(maxsize=1 << 17)(name_key)
+
+
 def standardise_names(raw: pd.Series) -> pd.Series:
     """`name_key` over a Series, computed once per distinct value; same index, `str` dtype."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    keys = [name_key(v) for v in uniques.tolist()]
+    keys = [_cached_name_key(v) for v in uniques.tolist()]
     table = pd.array([*keys, None], dtype="str")
     return pd.Series(table.take(np.where(codes < 0, len(keys), codes)), index=raw.index)

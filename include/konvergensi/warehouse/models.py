@@ -1,23 +1,31 @@
-"""The SQL models, layered like a dbt project: staging -> intermediate -> marts."""
+"""The SQL models, layered like a dbt project: staging -> intermediate -> marts.
+
+Each layer's folder holds one `.sql` file per model (its header names the model and states its
+grain) and a `schema.yaml` with what the SQL cannot say: the zone, how the table is partitioned
+and sorted, the meaning of every column and, for aggregate marts, the disclosure-control rules.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 
+import yaml
+
 LAYERS = ("staging", "intermediate", "marts")
-# Analytics tables partitioned by reporting quarter.
-PARTITIONED = {"fact_intervention", "fact_register_membership", "mart_convergence_village"}
+ZONES = ("restricted", "analytics")
 
 
 @dataclass(frozen=True)
 class Model:
-    """One SQL model: its layer, table name, SQL text and the grain stated in its header."""
+    """One SQL model: its layer, table name, SQL text and its entry in the layer's schema.yaml."""
 
     layer: str
     name: str
     sql: str
+    spec: dict = field(default_factory=dict, compare=False)
 
     @property
     def grain(self) -> str:
@@ -29,9 +37,56 @@ class Model:
 
     @property
     def description(self) -> str:
-        """The first header line after the model's name."""
-        first = self.sql.splitlines()[0].removeprefix("--").strip()
-        return first.split(":", 1)[1].strip() if ":" in first else first
+        """The header comment before the grain line, without the model's name."""
+        lines = []
+        for line in self.sql.splitlines():
+            if not line.startswith("--") or line.startswith("-- Grain:"):
+                break
+            lines.append(line.removeprefix("--").strip())
+        text = " ".join(lines).removeprefix(f"{self.name}:").strip()
+        return text[:1].upper() + text[1:]
+
+    @property
+    def zone(self) -> str:
+        """`analytics` (written to the snapshot) or `restricted` (kept in the build's memory)."""
+        return self.spec["zone"]
+
+    @property
+    def published(self) -> bool:
+        """True when the table is written to the analytics zone."""
+        return self.zone == "analytics"
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Column -> meaning, in the order the dictionary lists them."""
+        return dict(self.spec.get("columns", {}))
+
+    @property
+    def partition_by(self) -> list[str]:
+        """Hive partition columns (written as `<column>=<value>/` folders)."""
+        return list(self.spec.get("partition_by", []))
+
+    @property
+    def sort_by(self) -> list[str]:
+        """Leading sort columns: what readers filter on, so row-group statistics prune."""
+        return list(self.spec.get("sort_by", []))
+
+    @property
+    def suppression(self) -> dict | None:
+        """Disclosure-control rules of an aggregate mart, or None for other tables."""
+        return self.spec.get("suppression")
+
+
+def _check_spec(layer: str, name: str, spec: dict | None) -> dict:
+    if spec is None:
+        raise ValueError(f"model {name} has no entry in models/{layer}/schema.yaml")
+    if spec.get("zone") not in ZONES:
+        raise ValueError(f"model {name}: zone must be one of {ZONES}, not {spec.get('zone')!r}")
+    if spec["zone"] == "analytics" and layer != "marts":
+        raise ValueError(f"model {name}: only marts may be published to the analytics zone")
+    if not spec.get("columns"):
+        raise ValueError(f"model {name}: schema.yaml describes none of its columns")
+    return spec
 
 
 def _build_order(models: list[Model]) -> list[Model]:
@@ -40,6 +95,10 @@ def _build_order(models: list[Model]) -> list[Model]:
     depends = {
         m.name: {n for n in names if n != m.name and re.search(rf"\b{n}\b", m.sql)} for m in models
     }
+    for m in models:
+        later = [n for n in depends[m.name] if _layer_of(models, n) > LAYERS.index(m.layer)]
+        if later:
+            raise ValueError(f"model {m.name} ({m.layer}) reads from a later layer: {later}")
     ordered: list[Model] = []
     done: set[str] = set()
     pending = sorted(models, key=lambda m: (LAYERS.index(m.layer), m.name))
@@ -54,13 +113,30 @@ def _build_order(models: list[Model]) -> list[Model]:
     return ordered
 
 
-def load_models() -> list[Model]:
+def _layer_of(models: list[Model], name: str) -> int:
+    return next(LAYERS.index(m.layer) for m in models if m.name == name)
+
+
+@cache
+def load_models() -> tuple[Model, ...]:
     """Every model, in an order where each runs after the models it reads from."""
     root = resources.files("konvergensi.warehouse") / "models"
-    models = [
-        Model(layer, f.name.removesuffix(".sql"), f.read_text(encoding="utf-8"))
-        for layer in LAYERS
-        for f in (root / layer).iterdir()
-        if f.name.endswith(".sql")
-    ]
-    return _build_order(models)
+    models = []
+    for layer in LAYERS:
+        specs = yaml.safe_load((root / layer / "schema.yaml").read_text(encoding="utf-8"))
+        specs = specs.get("models") or {}
+        names = set()
+        for f in (root / layer).iterdir():
+            if f.name.endswith(".sql"):
+                name = f.name.removesuffix(".sql")
+                names.add(name)
+                spec = _check_spec(layer, name, specs.get(name))
+                models.append(Model(layer, name, f.read_text(encoding="utf-8"), spec))
+        if extra := sorted(set(specs) - names):
+            raise ValueError(f"models/{layer}/schema.yaml describes models without SQL: {extra}")
+    return tuple(_build_order(models))
+
+
+def published_models() -> list[Model]:
+    """The marts written to the analytics zone, in build order."""
+    return [m for m in load_models() if m.published]

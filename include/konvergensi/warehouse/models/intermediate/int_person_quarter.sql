@@ -18,9 +18,10 @@ interventions as (
     select
         person_id,
         quarter,
-        count(*) as records,
+        count(*) as intervention_records,
         count(distinct ministry) as ministries,
         count(distinct intervention_type) as intervention_types,
+        count(distinct intervention_type) filter (where convergence_strategy) as strategy_types,
         list(distinct ministry order by ministry) as ministry_list,
         list(distinct intervention_type order by intervention_type) as intervention_type_list,
         min(household_id) as household_id
@@ -35,25 +36,34 @@ village_votes as (
     group by person_id, quarter, village_code
 ),
 intervention_village as (
-    select person_id, quarter, arg_max(village_code, votes * 100000000 - cast(replace(village_code, '.', '') as bigint) // 100) as village_code
+    select person_id, quarter, first(village_code order by votes desc, village_code) as village_code
     from village_votes
     group by person_id, quarter
+),
+located as (
+    select
+        coalesce(r.person_id, i.person_id) as person_id,
+        coalesce(r.quarter, i.quarter) as quarter,
+        coalesce(r.household_id, i.household_id) as household_id,
+        coalesce(r.register_village, v.village_code) as village_code,
+        r.person_id is not null as in_register,
+        coalesce(r.extreme_poor, false) as extreme_poor,
+        r.welfare_decile,
+        coalesce(i.intervention_records, 0) as intervention_records,
+        coalesce(i.ministries, 0) as ministries,
+        coalesce(i.intervention_types, 0) as intervention_types,
+        coalesce(i.strategy_types, 0) as strategy_types,
+        coalesce(i.ministry_list, []) as ministry_list,
+        coalesce(i.intervention_type_list, []) as intervention_type_list
+    from register r
+    full outer join interventions i on i.person_id = r.person_id and i.quarter = r.quarter
+    left join intervention_village v
+        on v.person_id = coalesce(r.person_id, i.person_id)
+        and v.quarter = coalesce(r.quarter, i.quarter)
 )
 select
-    coalesce(r.person_id, i.person_id) as person_id,
-    coalesce(r.quarter, i.quarter) as quarter,
-    coalesce(r.household_id, i.household_id) as household_id,
-    coalesce(r.register_village, v.village_code) as village_code,
-    r.person_id is not null as in_register,
-    coalesce(r.extreme_poor, false) as extreme_poor,
-    r.welfare_decile,
-    coalesce(i.records, 0) as intervention_records,
-    coalesce(i.ministries, 0) as ministries,
-    coalesce(i.intervention_types, 0) as intervention_types,
-    coalesce(i.ministry_list, []) as ministry_list,
-    coalesce(i.intervention_type_list, []) as intervention_type_list
-from register r
-full outer join interventions i on i.person_id = r.person_id and i.quarter = r.quarter
-left join intervention_village v
-    on v.person_id = coalesce(r.person_id, i.person_id)
-    and v.quarter = coalesce(r.quarter, i.quarter)
+    *,
+    substr(village_code, 1, 8) as kecamatan_code,
+    substr(village_code, 1, 5) as regency_code,
+    substr(village_code, 1, 2) as province_code
+from located

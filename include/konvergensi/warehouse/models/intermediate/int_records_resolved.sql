@@ -1,5 +1,5 @@
 -- int_records_resolved: accepted records with their resolved person, household and programme.
--- Grain: one row per accepted source record. Restricted: not exported to the analytics zone.
+-- Grain: one row per accepted source record (source, period, batch_id, row_number).
 select
     r.*,
     l.person_id,
@@ -8,11 +8,12 @@ select
     p.ministry,
     p.programme,
     p.intervention_type,
-    p.role
+    p.role,
+    p.convergence_strategy
 from stg_records r
-join src_links l
-    on l._source = r.source
-    and l._period = r.period
-    and l._batch_id = r.batch_id
-    and l._row_number = r.row_number
-join ref_programmes p on p.source = r.source
+join stg_links l
+    on l.source = r.source
+    and l.period = r.period
+    and l.batch_id = r.batch_id
+    and l.row_number = r.row_number
+join stg_programmes p on p.source = r.source

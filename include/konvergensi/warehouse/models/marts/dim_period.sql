@@ -1,9 +1,13 @@
--- dim_period: reporting quarters present in the data, with the previous quarter for changes.
+-- dim_period: reporting quarters present in the data, with the quarter each is compared with.
 -- Grain: one row per quarter.
-with quarters as (select distinct quarter from stg_records)
 select
     quarter,
-    cast(substr(quarter, 1, 4) as integer) as year,
-    cast(substr(quarter, 7, 1) as integer) as quarter_of_year,
-    lag(quarter) over (order by quarter) as previous_quarter
-from quarters
+    year,
+    quarter_of_year,
+    first_day,
+    last_day,
+    previous_quarter,
+    quarter = (select max(quarter) from int_quarters) as is_latest,
+    sources_delivered,
+    records
+from int_quarters

@@ -3,6 +3,7 @@
 select
     village_code,
     village_name,
+    village_type,
     kecamatan_code,
     kecamatan_name,
     regency_code,
@@ -10,4 +11,4 @@ select
     province_code,
     province_name,
     reference_version
-from ref_villages
+from stg_villages

@@ -1,5 +1,5 @@
--- stg_records: every accepted source record of the current batches, canonical columns only.
--- Grain: one row per accepted source record (_source, _period, _batch_id, _row_number).
+-- stg_records: every accepted source record of the current batches, with its reporting quarter.
+-- Grain: one row per accepted source record (source, period, batch_id, row_number).
 select
     _source as source,
     _period as period,
@@ -9,18 +9,15 @@ select
     end as quarter,
     _batch_id as batch_id,
     _row_number as row_number,
-    _file_name as file_name,
-    source_record_id,
     village_code,
-    kecamatan_code,
+    substr(village_code, 1, 8) as kecamatan_code,
+    substr(village_code, 1, 5) as regency_code,
+    substr(village_code, 1, 2) as province_code,
     sex,
-    cast(birth_date as date) as birth_date,
-    cast(intervention_date as date) as intervention_date,
+    birth_date,
+    intervention_date,
     amount,
     quantity,
-    family_id,
     welfare_decile,
-    extreme_poor,
-    nik_status,
-    _warnings as warnings
+    extreme_poor
 from src_records

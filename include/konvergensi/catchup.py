@@ -1,0 +1,77 @@
+"""Find landed files that were never archived: late deliveries and corrected re-deliveries.
+
+A landed file counts as loaded once the raw zone holds a delivery record with its name, size
+and modification time. One entry per source and period (the newest pending file), with a run
+id derived from the file, so sweeping twice never triggers the same file twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from konvergensi.contracts import Contract
+from konvergensi.ingest.archive import deliveries, landing_regex
+from konvergensi.periods import check_period
+
+_PERIOD_IN_NAME = re.compile(r"\d{4}-(?:0[1-9]|1[0-2]|Q[1-4])", re.IGNORECASE)
+
+
+def period_of_file(contract: Contract, name: str) -> str | None:
+    """The period a landed file belongs to, or None when its name does not fit the contract."""
+    for candidate in _PERIOD_IN_NAME.findall(name):
+        period = candidate.upper()
+        try:
+            check_period(period, contract.cadence)
+        except ValueError:
+            continue
+        if landing_regex(contract, period).match(name):
+            return period
+    return None
+
+
+def _landed_at(path: Path) -> str:
+    """Modification time in the form the raw zone's delivery records use."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+
+
+def _landed(folder: Path) -> list[Path]:
+    """Files in a landing folder, oldest first (so the newest of a period wins)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
+    )
+
+
+def pending_deliveries(contracts: list[Contract], landing_root: Path, raw_root: Path) -> list[dict]:
+    """Per source and period, the newest landed file not yet archived, oldest period first."""
+    pending: dict[tuple[str, str], Path] = {}
+    for contract in contracts:
+        for path in _landed(landing_root / contract.source):
+            period = period_of_file(contract, path.name)
+            if not period:
+                continue
+            recorded = {
+                (d.original_name, d.size, d.landed_at)
+                for d in deliveries(raw_root, contract.source, period)
+            }
+            if (path.name, path.stat().st_size, _landed_at(path)) not in recorded:
+                pending[(contract.source, period)] = path
+    ministries = {c.source: c.ministry for c in contracts}
+    found = []
+    for (source, period), path in sorted(pending.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        stamp = f"{path.name}|{path.stat().st_size}|{_landed_at(path)}"
+        digest = hashlib.sha256(stamp.encode()).hexdigest()[:12]
+        found.append(
+            {
+                "source": source,
+                "ministry": ministries[source],
+                "period": period,
+                "file": path.name,
+                "run_id": f"catchup__{period}__{digest}",
+            }
+        )
+    return found

@@ -1,0 +1,173 @@
+"""JSON arrays of records (read whole) and newline-delimited JSON (streamed line by line).
+
+Numbers are kept as the text they were written in (`parse_int=str`), so a NIK written as a JSON
+number is exact and one written as `5.30124E+15` stays visibly damaged. The columns are the keys
+of the first CHUNK_ROWS records; a later record with a key outside them is rejected, not cut.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from konvergensi.contracts import Contract
+from konvergensi.ingest.errors import UnreadableFileError
+from konvergensi.ingest.frames import (
+    CHUNK_ROWS,
+    ReadInfo,
+    RejectedRecord,
+    cell_text,
+    text_frame,
+    unique_header,
+)
+from konvergensi.ingest.payload import detect_encoding, not_text, open_payload, read_head
+
+
+class _Number(str):
+    """A JSON number, kept as the text it was written in."""
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+
+
+def _dump(value: Any) -> str:
+    """JSON text of a parsed value, numbers written back exactly as they were sent."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_dump(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _cell(value: Any) -> str | None:
+    return _dump(value) if isinstance(value, list | dict) else cell_text(value, as_id=False)
+
+
+def _check_text(path: Path, info: ReadInfo) -> None:
+    head = read_head(path)
+    if not head.strip():
+        raise UnreadableFileError("file is empty; ask the ministry to resend it")
+    what = not_text(head)
+    if what is not None:
+        raise UnreadableFileError(
+            f"this is {what}, not a JSON file; ask the ministry for the JSON export"
+        )
+    info.encoding = detect_encoding(path)
+
+
+def _frames(
+    records: Iterable[tuple[int, Any]], info: ReadInfo, what: str
+) -> Iterator[pd.DataFrame]:
+    """Numbered records -> text frames; non-objects and records with unknown keys rejected."""
+    columns: list[str] | None = None
+    batch: list[tuple[int, dict]] = []
+
+    def flush() -> pd.DataFrame:
+        nonlocal columns
+        if columns is None:
+            keys = dict.fromkeys(k for _, record in batch for k in record)
+            columns = unique_header(list(keys), info)
+        known = set(columns)
+        rows, numbers = [], []
+        for number, record in batch:
+            unknown = [k for k in record if k not in known]
+            if unknown:
+                info.rejected.append(
+                    RejectedRecord(
+                        number,
+                        f"has field(s) {unknown} that the first {CHUNK_ROWS} records do not have",
+                        _dump(record),
+                    )
+                )
+                continue
+            rows.append([_cell(record.get(c)) for c in columns])
+            numbers.append(number)
+        return text_frame(columns, rows, np.asarray(numbers, dtype=np.int64))
+
+    yielded = rejected = False
+    for number, value in records:
+        info.last_row_number = number
+        if not isinstance(value, dict):
+            info.rejected.append(
+                RejectedRecord(
+                    number,
+                    f"is a JSON {type(value).__name__}, not an object (one object per {what})",
+                    _dump(value),
+                )
+            )
+            rejected = True
+            continue
+        batch.append((number, value))
+        if len(batch) == CHUNK_ROWS:
+            yield flush()
+            batch, yielded = [], True
+    if not batch and not yielded:
+        raise UnreadableFileError(
+            f"no {what} holds a JSON object; not a table of records: ask the ministry for the "
+            "records export"
+            if rejected
+            else "the file holds no records; ask the ministry whether the export was cut short"
+        )
+    if batch:
+        yield flush()
+
+
+def read_json_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[pd.DataFrame]:
+    """A JSON array of objects (or an object holding exactly one such array), read whole."""
+    _check_text(path, info)
+    with open_payload(path) as raw:
+        text = raw.read().decode(info.encoding)
+    try:
+        data = _loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
+            "the file may be truncated: ask the ministry to resend it"
+        ) from exc
+    if isinstance(data, dict):
+        lists = [k for k, v in data.items() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise UnreadableFileError(
+                f"a JSON object with keys {list(data)[:10]}, not a list of records; "
+                "not a table: ask the ministry for the records export"
+            )
+        data = data[lists[0]]
+    if not isinstance(data, list):
+        raise UnreadableFileError(f"JSON {type(data).__name__}, not a list of records; not a table")
+    yield from _frames(enumerate(data, start=1), info, "array element")
+
+
+def _lines(path: Path, info: ReadInfo) -> Iterator[tuple[int, Any]]:
+    with open_payload(path) as raw:
+        text = io.TextIOWrapper(raw, encoding=info.encoding, newline="")
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                info.blank_rows += 1
+                continue
+            try:
+                yield number, _loads(line)
+            except json.JSONDecodeError as exc:
+                if not line.endswith(("\n", "\r")):
+                    raise UnreadableFileError(
+                        f"the last line ({number}) is cut off ({exc.msg}); the "
+                        "file was truncated in transfer: ask the ministry to resend it"
+                    ) from exc
+                info.last_row_number = number
+                info.rejected.append(
+                    RejectedRecord(number, f"is not valid JSON ({exc.msg})", line.rstrip("\r\n"))
+                )
+
+
+def read_ndjson_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[pd.DataFrame]:
+    """Newline-delimited JSON, one object per line, streamed; record number = line number."""
+    _check_text(path, info)
+    yield from _frames(_lines(path, info), info, "line")

@@ -1,0 +1,53 @@
+"""Blocking for the probabilistic tier: which record pairs splink scores.
+
+Only pairs with a residue record (no usable NIK, or a held NIK conflict) on at least one side
+are scored, and in an incremental run only pairs with a new record. Each rule is an equi-join;
+a pair found by several rules is kept once, under the first. Pair counts per rule are measured
+by the benchmark and recorded in docs/resolution.md.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# (name, join columns): locus and birth date first, as the domain notes advise
+RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("village+dob", ("village_code", "dob")),
+    ("village+name", ("village_code", "name_match")),
+    ("kecamatan+birth_year+given", ("kecamatan_code", "year(dob)", "given")),
+    ("kk", ("kk_valid",)),
+    ("name+dob", ("name_match", "dob")),
+)
+
+
+def _join(columns: tuple[str, ...]) -> str:
+    def side(expr: str, alias: str) -> str:
+        return expr.replace("(", f"({alias}.") if "(" in expr else f"{alias}.{expr}"
+
+    return " and ".join(f"{side(c, 'a')} = {side(c, 'b')}" for c in columns)
+
+
+def rule_pairs_sql(number: int, columns: tuple[str, ...]) -> str:
+    """Pairs one rule finds: a residue record `a` against any record `b` in its block."""
+    return f"""
+        select least(a.rid, b.rid) as rid_l, greatest(a.rid, b.rid) as rid_r, {number} as rule
+        from features a
+        join features b on {_join(columns)}
+        where a.residue
+          and a.rid <> b.rid
+          and (not b.residue or a.rid < b.rid)
+          and (a.is_new or b.is_new)
+    """
+
+
+def candidate_pairs_sql() -> str:
+    """All rules' pairs, each pair once with the first rule that found it."""
+    union = " union all ".join(rule_pairs_sql(i, cols) for i, (_, cols) in enumerate(RULES))
+    return f"select rid_l, rid_r, min(rule) as rule from ({union}) group by rid_l, rid_r"
+
+
+def build_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Create table `candidates`; returns the pairs first found by each rule."""
+    con.execute(f"create or replace table candidates as {candidate_pairs_sql()}")
+    counts = dict(con.execute("select rule, count(*) from candidates group by rule").fetchall())
+    return {name: int(counts.get(i, 0)) for i, (name, _) in enumerate(RULES)}

@@ -1,0 +1,153 @@
+"""One linking pass over the `features` table: tiers 1-3, then constrained clustering.
+
+Tier 1 joins records sharing a valid NIK (groups whose name and birth date both strongly
+disagree are held as conflicts); tier 2 joins NIKs one edit apart with agreeing person fields;
+tier 3 scores the residue (no usable NIK, or a held conflict) with the splink model. Only
+pairs with a new record are considered, so an incremental run scores only new-to-existing and
+new-to-new pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from konvergensi.resolve import model as person_model
+from konvergensi.resolve.blocking import build_candidates
+from konvergensi.resolve.clustering import FORCED, NEAR_NIK, Constraints, cluster
+from konvergensi.resolve.sql import sql
+
+ACCEPT = 0.90  # probability at which the probabilistic tier links two records
+REVIEW = 0.50  # from here up to ACCEPT a pair goes to clerical review instead
+PROBABILISTIC = "probabilistic"
+TIER_NAMES = {FORCED: "review_same", NEAR_NIK: "nik_near", PROBABILISTIC: "probabilistic"}
+
+
+@dataclass
+class Linkage:
+    """Result of one pass: a cluster label per rid plus the edges and why they were used."""
+
+    labels: np.ndarray
+    edges: pd.DataFrame  # rid_l, rid_r, tier, match_weight, match_probability, gammas, status
+    conflicts: list[str]  # NIKs held for review
+    blocking: dict[str, int]  # candidate pairs first found by each blocking rule
+
+
+def _codes(con: duckdb.DuckDBPyConnection, expr: str) -> np.ndarray:
+    """Dense integer code per rid of a nullable expression (-1 where null)."""
+    return con.execute(
+        f"select case when {expr} is null then -1 else "
+        f"dense_rank() over (order by {expr}) - 1 end as code from features order by rid"
+    ).fetchnumpy()["code"]
+
+
+def _tier3(
+    con: duckdb.DuckDBPyConnection, model: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    counts = build_candidates(con)
+    if not con.execute("select count(*) from candidates").fetchall()[0][0]:
+        return pd.DataFrame(), counts
+    person_model.score(con, model, "candidates")
+    scored = con.execute(
+        f"select * from scored where match_probability >= {REVIEW} "
+        "order by match_probability desc, rid_l, rid_r"
+    ).df()
+    return scored, counts
+
+
+def prepare_tiers(con: duckdb.DuckDBPyConnection, different: set[tuple[int, int]]) -> None:
+    """Tables nik_conflicts, tier1 and tier2, and the `residue` flag on `features`."""
+    con.execute(f"create or replace table nik_conflicts as {sql('nik_conflicts')}")
+    if different:
+        # a NIK whose records a reviewer called different people is held like a conflict
+        con.register("different_pairs", pd.DataFrame(sorted(different), columns=["a", "b"]))
+        con.execute(
+            """
+            insert into nik_conflicts
+            select distinct l.nik_valid from different_pairs d
+            join features l on l.rid = d.a
+            join features r on r.rid = d.b
+            where l.nik_valid = r.nik_valid
+              and l.nik_valid not in (select nik from nik_conflicts)
+            """
+        )
+        con.unregister("different_pairs")
+    con.execute(f"create or replace table tier1 as {sql('tier1_edges')}")
+    for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
+        con.execute(f"create or replace table {step} as {sql(step)}")
+    con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
+    con.execute("alter table features add column if not exists residue boolean default false")
+    con.execute(
+        """
+        update features set residue = true
+        where (nik_valid is null or nik_valid in (select nik from nik_conflicts))
+          and rid not in (select rid_l from tier2)
+        """
+    )
+
+
+def link(
+    con: duckdb.DuckDBPyConnection,
+    start: np.ndarray,
+    get_model: Callable[[], dict[str, Any]],
+    same: list[tuple[int, int]],
+    different: set[tuple[int, int]],
+) -> Linkage:
+    """Cluster the records of `features` from `start` labels (rid of a cluster representative)."""
+    prepare_tiers(con, different)
+    tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
+    tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
+    scored, blocking = _tier3(con, get_model())
+    accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
+
+    sequence = (
+        [(a, b, FORCED) for a, b in same]
+        + [(int(a), int(b), NEAR_NIK) for a, b in zip(tier2["rid_l"], tier2["rid_r"], strict=True)]
+        + [
+            (int(a), int(b), PROBABILISTIC)
+            for a, b in zip(accepted.get("rid_l", []), accepted.get("rid_r", []), strict=True)
+        ]
+    )
+    constraints = Constraints(
+        source_period=_codes(con, "source_period"),
+        nik=_codes(
+            con, "case when nik_valid not in (select nik from nik_conflicts) then nik_valid end"
+        ),
+        sex=_codes(con, "sex"),
+        birth_year=con.execute("select coalesce(year(dob), -1) as y from features order by rid")
+        .fetchnumpy()["y"]
+        .astype(np.int64),
+        cannot_link=different,
+    )
+    outcome = cluster(start, tier1["rid_l"], tier1["rid_r"], sequence, constraints)
+
+    status = np.where(outcome.applied, "linked", "refused").astype(object)
+    reasons = np.full(len(sequence), None, dtype=object)
+    for i, reason in outcome.refused:
+        reasons[i] = reason
+    edges = pd.DataFrame(
+        {
+            "rid_l": np.array([e[0] for e in sequence], dtype=np.int64),
+            "rid_r": np.array([e[1] for e in sequence], dtype=np.int64),
+            "tier": [TIER_NAMES[e[2]] for e in sequence],
+            "status": status,
+            "reason": reasons,
+        }
+    )
+    tier1_frame = pd.DataFrame(
+        {"rid_l": tier1["rid_l"], "rid_r": tier1["rid_r"], "tier": "nik_exact", "status": "linked"}
+    )
+    uncertain = scored[scored["match_probability"] < ACCEPT] if len(scored) else scored
+    uncertain = uncertain.assign(tier=PROBABILISTIC, status="review", reason="uncertain")
+    if len(accepted):
+        edges = edges.merge(
+            accepted, on=["rid_l", "rid_r"], how="left", validate="many_to_one"
+        ).drop_duplicates(["rid_l", "rid_r", "tier"])
+    edges = pd.concat([tier1_frame, edges, uncertain], ignore_index=True)
+    conflicts = [r[0] for r in con.execute("select nik from nik_conflicts order by 1").fetchall()]
+    return Linkage(outcome.labels, edges, conflicts, blocking)

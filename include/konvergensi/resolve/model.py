@@ -1,0 +1,221 @@
+"""The probabilistic tier: a Fellegi-Sunter model in splink 5 over the `features` table.
+
+Person evidence only: normalised name (word order, initials, old spellings, clan names by their
+share in the village), birth date (day-month swaps; placeholder dates weak), sex and locus. KK
+and register family are household evidence: they find candidate pairs (blocking) but never add
+weight, because relatives share them (a model that counts them links relatives).
+
+Training needs no clerical labels: m-probabilities come from record pairs that share a valid
+NIK (deterministic tier), u-probabilities from random pairs, the prior from the NIK clusters.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import duckdb
+
+from konvergensi.resolve.sql import quiet_connection
+
+MATCH_KEY = "0"
+LABEL_PAIRS = 50_000  # NIK-linked pairs used to estimate m
+U_PAIRS = 1_000_000  # random pairs used to estimate u
+SEED = 20261129
+
+
+def _level(label: str, condition: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": condition, "label_for_charts": label, **extra}
+
+
+def _null(column: str) -> dict[str, Any]:
+    return _level("missing", f"{column}_l IS NULL OR {column}_r IS NULL", is_null_level=True)
+
+
+def name_comparison() -> dict[str, Any]:
+    """Name levels, strongest first; a shared clan name counts less where it is common."""
+    return {
+        "output_column_name": "name",
+        "comparison_description": "normalised name",
+        "comparison_levels": [
+            _null("name_match"),
+            _level(
+                "exact",
+                "name_match_l = name_match_r",
+                tf_adjustment_column="name_match",
+                tf_adjustment_weight=1.0,
+            ),
+            _level("same words, other order", "name_sorted_l = name_sorted_r"),
+            _level("one typo", "damerau_levenshtein(name_sorted_l, name_sorted_r) <= 1"),
+            _level(
+                "one name holds the other",
+                "list_has_all(tokens_l, tokens_r) OR list_has_all(tokens_r, tokens_l)",
+            ),
+            _level(
+                "similar",
+                "jaro_winkler_similarity(name_sorted_l, name_sorted_r) >= 0.92",
+            ),
+            _level(
+                "same first name, rest similar",
+                "given_l = given_r"
+                " AND jaro_winkler_similarity(name_sorted_l, name_sorted_r) >= 0.8",
+            ),
+            _level("same rare clan only", "clan_l = clan_r AND clan_share_l < 0.1"),
+            _level("same common clan only", "clan_l = clan_r"),
+            _level("different", "ELSE"),
+        ],
+    }
+
+
+def dob_comparison() -> dict[str, Any]:
+    """Birth date levels: exact, exact but a 1 July / 31 December stand-in, swapped, close."""
+    same_year = "year(dob_l) = year(dob_r)"
+    return {
+        "output_column_name": "dob",
+        "comparison_description": "birth date",
+        "comparison_levels": [
+            _null("dob"),
+            _level("exact", "dob_l = dob_r AND NOT (dob_placeholder_l OR dob_placeholder_r)"),
+            _level("exact, placeholder date", "dob_l = dob_r"),
+            _level(
+                "day and month swapped",
+                f"{same_year} AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)",
+            ),
+            _level(
+                "one part differs",
+                f"({same_year} AND (month(dob_l) = month(dob_r) OR day(dob_l) = day(dob_r)))"
+                " OR (month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
+                " AND abs(year(dob_l) - year(dob_r)) <= 10)",
+            ),
+            _level("same year", same_year),
+            _level("different", "ELSE"),
+        ],
+    }
+
+
+def sex_comparison() -> dict[str, Any]:
+    """Sex agrees or not."""
+    return {
+        "output_column_name": "sex",
+        "comparison_description": "sex",
+        "comparison_levels": [
+            _null("sex"),
+            _level("same", "sex_l = sex_r"),
+            _level("different", "ELSE"),
+        ],
+    }
+
+
+def locus_comparison() -> dict[str, Any]:
+    """Same village, same kecamatan, or elsewhere."""
+    return {
+        "output_column_name": "locus",
+        "comparison_description": "village or kecamatan",
+        "comparison_levels": [
+            _null("village_code"),
+            _level("same village", "village_code_l = village_code_r"),
+            _level("same kecamatan", "kecamatan_code_l = kecamatan_code_r"),
+            _level("elsewhere", "ELSE"),
+        ],
+    }
+
+
+COMPARISONS = ("name", "dob", "sex", "locus")
+WEIGHT_COLUMNS = (*(f"mw_{c}" for c in COMPARISONS), "mw_tf_adj_name")
+
+
+def settings(prior: float) -> dict[str, Any]:
+    """Untrained splink settings for the person model."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "rid",
+        "probability_two_random_records_match": prior,
+        "comparisons": [
+            name_comparison(),
+            dob_comparison(),
+            sex_comparison(),
+            locus_comparison(),
+        ],
+        "blocking_rules_to_generate_predictions": [],
+        "retain_intermediate_calculation_columns": True,
+        "retain_matching_columns": False,
+    }
+
+
+def _linker(con: duckdb.DuckDBPyConnection, model: dict[str, Any], table: str = "features"):
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(quiet_connection(con))
+    records = db_api.register(table, table_name="__konvergensi_records")
+    return db_api, Linker(records, model, log_level=logging.WARNING)
+
+
+def prior_from_clusters(con: duckdb.DuckDBPyConnection) -> float:
+    """Share of all record pairs that are matches, from the NIK clusters."""
+    pairs, n = con.execute(
+        """
+        select sum(n * (n - 1) / 2), (select count(*) from features)
+        from (select count(*) as n from features where nik_valid is not null group by nik_valid)
+        """
+    ).fetchall()[0]
+    total = n * (n - 1) / 2
+    return float(min(max((pairs or 1) / max(total, 1), 1e-9), 0.5))
+
+
+def train(con: duckdb.DuckDBPyConnection, label_pairs: str) -> dict[str, Any]:
+    """Estimate u from random pairs and m from `label_pairs` (rid_l, rid_r true matches)."""
+    db_api, linker = _linker(con, settings(prior_from_clusters(con)))
+    con.execute(
+        f"""
+        create or replace table __konvergensi_labels as
+        select rid_l, rid_r from {label_pairs}
+        using sample reservoir({LABEL_PAIRS} rows) repeatable ({SEED % 1000})
+        """
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
+    labels = db_api.register("__konvergensi_labels", table_name="__konvergensi_label_pairs")
+    linker.training.estimate_m_from_pairwise_labels(labels)
+    return linker.misc.save_model_to_json()
+
+
+def score(con: duckdb.DuckDBPyConnection, model: dict[str, Any], pairs: str) -> None:
+    """Score every pair in table `pairs` (rid_l, rid_r); creates table `scored`.
+
+    Splink sees only the records in `pairs`, with name frequencies taken from all records,
+    so an incremental run's cost follows its new pairs, not the size of the register.
+    """
+    con.execute(
+        f"""
+        create or replace table __konvergensi_pair_records as
+        select * from features
+        where rid in (select rid_l from {pairs} union select rid_r from {pairs})
+        """
+    )
+    con.execute(
+        """
+        create or replace table __konvergensi_tf_name as
+        select name_match, count(*) / sum(count(*)) over () as tf_name_match
+        from features where name_match is not null group by name_match
+        """
+    )
+    db_api, linker = _linker(con, model, "__konvergensi_pair_records")
+    frequencies = db_api.register("__konvergensi_tf_name", table_name="__konvergensi_tf_lookup")
+    linker.table_management.register_term_frequency_lookup(frequencies, "name_match")
+    con.execute(
+        f"""
+        create or replace table __konvergensi_blocked as
+        select '{MATCH_KEY}' as match_key, rid_l as join_key_l, rid_r as join_key_r
+        from {pairs}
+        """
+    )
+    blocked = db_api.register("__konvergensi_blocked", table_name="__konvergensi_blocked_pairs")
+    linker.table_management.register_blocked_pairs_for_predict(blocked)
+    predictions = linker.inference.predict(warning_mode="never")
+    con.execute(
+        f"""
+        create or replace table scored as
+        select rid_l, rid_r, match_weight, match_probability, {", ".join(WEIGHT_COLUMNS)}
+        from {predictions.physical_name}
+        """
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()

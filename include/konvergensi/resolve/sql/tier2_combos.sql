@@ -1,0 +1,41 @@
+-- tier2_combos: distinct (16-digit NIK, name, birth date, sex, village) combinations of the
+-- records tier 2 may link: usable 16-digit NIKs in a block (village with birth date or name)
+-- that holds a new record. Grain: one row per combination (rep = its smallest rid).
+with usable as materialized (
+    select
+        rid, is_new, nik16, nik_valid, name_match, name_sorted, given, tokens, dob, sex,
+        village_code
+    from features
+    where nik16 is not null and coalesce(nik_valid not in (select nik from nik_conflicts), true)
+),
+eligible as materialized (
+    -- only the blocks a new record is in can yield an edge with a new record
+    select * from usable
+    where rid in (
+        select u.rid from usable u
+        semi join (select village_code, dob from usable where is_new) n
+            on n.village_code = u.village_code and n.dob = u.dob
+        union
+        select u.rid from usable u
+        semi join (select village_code, name_match from usable where is_new) n
+            on n.village_code = u.village_code and n.name_match = u.name_match
+    )
+),
+uses as (
+    select nik16, count(*) as nik_uses
+    from usable
+    where nik16 in (select nik16 from eligible)
+    group by nik16
+),
+combos as (
+    select
+        e.nik16, e.nik_valid, e.name_match, e.name_sorted, e.given, e.tokens, e.dob, e.sex,
+        e.village_code, u.nik_uses,
+        min(e.rid) as rep,
+        list(e.rid) filter (where e.is_new) as new_rids,
+        count(*) as records
+    from eligible e
+    join uses u using (nik16)
+    group by all
+)
+select * from combos

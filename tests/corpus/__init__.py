@@ -1,0 +1,1 @@
+"""The ingestion corpus: awkward and broken extracts, built from generated people in the tests."""
