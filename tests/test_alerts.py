@@ -82,6 +82,14 @@ def test_without_a_connection_the_alert_is_logged_once(
     assert any("log only (no connection configured)" in r.getMessage() for r in caplog.records)
 
 
+def test_a_connection_of_another_type_is_reported(
+    data_root: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_KONVERGENSI_ALERTS", '{"conn_type": "generic"}')
+    FailureNotifier()(_context(data_root, RuntimeError("boom")))
+    assert any("use smtp, http or https" in r.getMessage() for r in caplog.records)
+
+
 def test_an_unreachable_channel_is_reported_but_does_not_raise(
     data_root: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,15 +18,14 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 
 
 def _connection(conn_id: str) -> Any | None:
-    """The connection, or None when it is not configured (empty values count as missing)."""
+    """The connection, or None when it is not configured (an empty AIRFLOW_CONN_* is none)."""
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        conn = BaseHook.get_connection(conn_id)
+        return BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
         return None
-    return conn if conn.conn_type else None
 
 
 def webhook_url(conn: Any) -> str:

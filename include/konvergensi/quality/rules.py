@@ -73,7 +73,7 @@ def _village_known(rule: Rule, contract: Contract) -> list[Check]:
             "ExpectColumnValuesToBeInSet",
             f"`{name}` must be a village code in the pinned Kemendagri list",
             "check the code against the Kemendagri list; if the source uses BPS codes, "
-            "declare parsing.region_code_system: bps in its contract",
+            "declare parsing.region_code_system: bps and parsing.region_crosswalk in its contract",
             column="village_known",
             value_set=[True],
         )
