@@ -17,7 +17,7 @@ from konvergensi.contracts import load_contracts
 from konvergensi.demo import run_pipeline
 from konvergensi.synthetic import generate
 from konvergensi.warehouse.publish import current_snapshot, table_glob
-from tests.truth import expected_village_convergence
+from tests.truth import PEOPLE_COUNTS, expected_village_convergence
 
 pytestmark = pytest.mark.airflow
 
@@ -30,17 +30,7 @@ def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KONVERGENSI_MIN_CELL_SIZE", "1")
 
 
-COUNTS = [
-    "register_people",
-    "register_extreme_poor",
-    "people_reached",
-    "reached_by_one_ministry",
-    "reached_by_two_plus_ministries",
-    "register_reached",
-    "extreme_poor_reached",
-    "extreme_poor_not_reached",
-    "reached_outside_register",
-]
+COUNTS = PEOPLE_COUNTS
 
 
 def _run(data_root: Path, rows: int, noise_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
