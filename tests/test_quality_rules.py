@@ -197,3 +197,20 @@ def test_row_count_change_compares_with_the_previous_period(
     assert first["status"] == steady["status"] == "passed"
     with pytest.raises(QualityGateError, match="row_count_change: row count must be within 4-14"):
         _deliver(data_root, "2026-09", [_row(1), _row(2)])
+
+
+def test_the_gate_reports_records_the_reader_could_not_parse(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [{"rule": "village_known", "severity": "error"}], [])
+    landing = data_root / "landing" / "uji_sumber"
+    landing.mkdir(parents=True)
+    csv = landing / "uji_2026-09.csv"
+    pd.DataFrame([_row(1), _row(2)], columns=COLUMNS).to_csv(csv, sep=";", index=False)
+    with csv.open("a") as handle:
+        handle.write("R3;" + ";".join(["x"] * 15) + "\n")
+    staged = pipeline.stage("uji_sumber", pipeline.archive_period("uji_sumber", "2026-09"))
+    summary = pipeline.validate("uji_sumber", "2026-09", staged["batch_id"])
+    assert (summary["rows_read"], summary["rows_accepted"]) == (2, 2)
+    assert summary["rows_rejected_at_staging"] == 1
+    assert "1 records could not be parsed" in Path(summary["report_html"]).read_text()

@@ -56,6 +56,7 @@ class GateSummary:
     rows_accepted: int
     rows_quarantined: int
     rows_flagged: int
+    rows_rejected_at_staging: int = 0  # records the reader could not parse (rejected.parquet)
     checks: list[dict] = field(default_factory=list)
     failed_batch_rules: list[str] = field(default_factory=list)
     report_html: str = ""
@@ -167,6 +168,7 @@ def validate_batch(
         rows_accepted=len(accepted),
         rows_quarantined=len(quarantined),
         rows_flagged=int(accepted["_warnings"].notna().sum()),
+        rows_rejected_at_staging=int(staged_meta.get("rows_rejected", 0)),
         checks=[
             {
                 "rule": r.check.rule,
