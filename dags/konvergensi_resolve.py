@@ -27,14 +27,22 @@ with DAG(
 ### Resolve identities
 
 Triggered when any source's ingest DAG publishes a validated batch. Reads the current (last
-good) batch of every source and period from `staging/`, links records to persons (valid NIK,
-or exact name + birth date + village where no valid NIK exists) and households (KK, register
-family), and writes the restricted `identity/` zone. Updates the asset `konvergensi_identity`,
-which triggers the warehouse build. A source that has not delivered does not block the others.
+good) batch of every source and period from `staging/` and links records to persons in tiers:
+the same valid NIK (a NIK shared by clearly different people is held for review), NIKs one
+edit apart with agreeing name, birth date and village, then a splink model for records
+without a usable NIK. Households link through KK, register family and shared members. Writes
+the restricted `identity/` zone (links, stable-ID registry, evidence, review queue, models) and
+updates the asset `konvergensi_identity`, which triggers the warehouse build. A source that
+has not delivered does not block the others. Details: `docs/resolution.md`.
+
+By hand: `python -m konvergensi explain KEY KEY` (why two records are one person),
+`review export PATH` / `review import PATH --reviewer NAME` (clerical review),
+`retrain` (deliberate model retraining), `resolve --full` (relink everything).
 
 **When it fails**: "no validated batch" means no ingest DAG has succeeded yet: run them first.
-Memory errors on large runs: see the benchmark notes in `docs/benchmarks.md`. Clear and re-run
-after fixing: the task is idempotent.
+A warning about an oversized person points at a bad NIK or a weak link: export the review
+queue. Memory errors on large runs: see `docs/benchmarks.md`. Clear and re-run after fixing:
+the task is idempotent.
 """,
 ) as dag:
 
