@@ -60,7 +60,9 @@ def schema_of(build_id: str) -> str:
 def _view_sql(snapshot: Path, table: str, spec: dict) -> str:
     columns = ", ".join(f'"{c}"' for c in spec["columns"])
     source = table_glob(snapshot, table).replace("'", "''")
-    if spec["partition_by"]:
+    # An empty partitioned table is written as one file without partition folders (a first
+    # build can run before the register has delivered), so it is read without hive options.
+    if spec["partition_by"] and spec["rows"]:
         types = ", ".join(f"'{c}': 'VARCHAR'" for c in spec["partition_by"])
         options = f"hive_partitioning = true, hive_types = {{{types}}}"
     else:
