@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -158,6 +160,8 @@ def airflow_run() -> Iterator[dict]:
     chromium = _chromium()
     base = Path(tempfile.mkdtemp(prefix="konvergensi-ui-"))
     live = LiveAirflow(base / "home", base / "data")
+    # A CI timeout sends SIGTERM: exit through the `finally` below so Airflow is stopped too.
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KONVERGENSI_DATA_ROOT", str(base / "data"))
         try:
@@ -181,6 +185,7 @@ def airflow_run() -> Iterator[dict]:
                 yield {**run, "live": live, "page": page, "home": base / "home"}
         finally:
             live.stop()
+            signal.signal(signal.SIGTERM, previous_handler)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             if (base / "home" / "standalone.log").exists():
                 shutil.copyfile(base / "home" / "standalone.log", ARTIFACTS / "standalone.log")
