@@ -18,7 +18,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _HOME = Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
-atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+_OWNER_PID = os.getpid()
+
+
+def _remove_home() -> None:
+    """Delete the temporary home at exit, only in the process that made it: a forked child
+    (executor worker, task runner) that exits normally must not delete the parent's DB."""
+    if os.getpid() == _OWNER_PID:
+        shutil.rmtree(_HOME, ignore_errors=True)
+
+
+atexit.register(_remove_home)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_HOME),
