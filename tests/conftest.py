@@ -17,7 +17,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_HOME = Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
+# Test modules import this file as `tests.conftest` while pytest has already loaded it as
+# `conftest`: the second import must reuse the first one's home, not point Airflow at a new,
+# empty metadata DB.
+_FIRST = next(
+    (
+        module
+        for name, module in list(sys.modules.items())
+        if name in ("conftest", "tests.conftest") and name != __name__ and hasattr(module, "_HOME")
+    ),
+    None,
+)
+_HOME = _FIRST._HOME if _FIRST else Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
 _OWNER_PID = os.getpid()
 
 
