@@ -20,11 +20,13 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _join(columns: tuple[str, ...]) -> str:
+def join_condition(columns: tuple[str, ...], left: str = "a", right: str = "b") -> str:
+    """SQL: the rule's columns (or expressions such as year(dob)) equal on both sides."""
+
     def side(expr: str, alias: str) -> str:
         return expr.replace("(", f"({alias}.") if "(" in expr else f"{alias}.{expr}"
 
-    return " and ".join(f"{side(c, 'a')} = {side(c, 'b')}" for c in columns)
+    return " and ".join(f"{side(c, left)} = {side(c, right)}" for c in columns)
 
 
 def rule_pairs_sql(number: int, columns: tuple[str, ...]) -> str:
@@ -32,7 +34,7 @@ def rule_pairs_sql(number: int, columns: tuple[str, ...]) -> str:
     return f"""
         select least(a.rid, b.rid) as rid_l, greatest(a.rid, b.rid) as rid_r, {number} as rule
         from features a
-        join features b on {_join(columns)}
+        join features b on {join_condition(columns)}
         where a.residue
           and a.rid <> b.rid
           and (not b.residue or a.rid < b.rid)

@@ -29,6 +29,9 @@ class Constraints:
     sex: np.ndarray
     birth_year: np.ndarray
     cannot_link: set[tuple[int, int]] = field(default_factory=set)
+    # codes of records outside the pass, by the rid that represents their person in it (an
+    # incremental pass sees a person's summary, not all its records)
+    outside: dict[int, tuple[set[int], ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,10 +67,11 @@ class _Groups:
         if root not in self.info:
             lo, hi = np.searchsorted(self._sorted, [root, root + 1])
             rows = self._order[lo:hi]
-            self.info[root] = (
-                *(self._present(values[rows]) for values in self._columns()),
-                rows.tolist(),
-            )
+            sets = [self._present(values[rows]) for values in self._columns()]
+            for row in rows.tolist() if self.c.outside else ():
+                for present, more in zip(sets, self.c.outside.get(row, ()), strict=False):
+                    present |= more
+            self.info[root] = (*sets, rows.tolist())
         return self.info[root]
 
     def _columns(self) -> tuple[np.ndarray, ...]:

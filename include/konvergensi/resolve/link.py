@@ -38,21 +38,39 @@ class Linkage:
     blocking: dict[str, int]  # candidate pairs first found by each blocking rule
 
 
-def _codes(con: duckdb.DuckDBPyConnection, expr: str) -> np.ndarray:
-    """Dense integer code per rid of a nullable expression (-1 where null)."""
-    return con.execute(
-        f"select case when {expr} is null then -1 else "
-        f"dense_rank() over (order by {expr}) - 1 end as code from features order by rid"
-    ).fetchnumpy()["code"]
+def code_sql(expr: str) -> str:
+    """SQL: a non-negative integer code of a nullable value (-1 where null), equal for equals.
+
+    A hash, not a rank, so that codes agree between a pass's records and summaries of records
+    outside it (an incremental pass).
+    """
+    return f"case when {expr} is null then -1 else cast(hash({expr}) >> 1 as bigint) end"
+
+
+CODES = {
+    "source_period": code_sql("source_period"),
+    "nik": code_sql(
+        "case when nik_valid not in (select nik from nik_conflicts) then nik_valid end"
+    ),
+    "sex": code_sql("sex"),
+    "birth_year": "coalesce(year(dob), -1)",
+}
+
+
+def _codes(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The merge checks' codes per rid (see CODES)."""
+    columns = ", ".join(f"cast({expr} as bigint) as {name}" for name, expr in CODES.items())
+    found = con.execute(f"select {columns} from features order by rid").fetchnumpy()
+    return {name: np.asarray(found[name], dtype=np.int64) for name in CODES}
 
 
 def _tier3(
-    con: duckdb.DuckDBPyConnection, model: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, model: dict[str, Any], names: str
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     counts = build_candidates(con)
     if not con.execute("select count(*) from candidates").fetchall()[0][0]:
         return pd.DataFrame(), counts
-    person_model.score(con, model, "candidates")
+    person_model.score(con, model, "candidates", names)
     scored = con.execute(
         f"select * from scored where match_probability >= {REVIEW} "
         "order by match_probability desc, rid_l, rid_r"
@@ -97,12 +115,18 @@ def link(
     get_model: Callable[[], dict[str, Any]],
     same: list[tuple[int, int]],
     different: set[tuple[int, int]],
+    outside: dict[int, tuple[set[int], ...]] | None = None,
+    names: str = "features",
 ) -> Linkage:
-    """Cluster the records of `features` from `start` labels (rid of a cluster representative)."""
+    """Cluster the records of `features` from `start` labels (rid of a cluster representative).
+
+    `outside` adds, per representative, the codes of its person's records not in `features`;
+    `names` is where name frequencies come from (every record of the register).
+    """
     prepare_tiers(con, different)
     tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
     tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
-    scored, blocking = _tier3(con, get_model())
+    scored, blocking = _tier3(con, get_model(), names)
     accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
 
     sequence = (
@@ -113,17 +137,7 @@ def link(
             for a, b in zip(accepted.get("rid_l", []), accepted.get("rid_r", []), strict=True)
         ]
     )
-    constraints = Constraints(
-        source_period=_codes(con, "source_period"),
-        nik=_codes(
-            con, "case when nik_valid not in (select nik from nik_conflicts) then nik_valid end"
-        ),
-        sex=_codes(con, "sex"),
-        birth_year=con.execute("select coalesce(year(dob), -1) as y from features order by rid")
-        .fetchnumpy()["y"]
-        .astype(np.int64),
-        cannot_link=different,
-    )
+    constraints = Constraints(**_codes(con), cannot_link=different, outside=outside or {})
     outcome = cluster(start, tier1["rid_l"], tier1["rid_r"], sequence, constraints)
 
     status = np.where(outcome.applied, "linked", "refused").astype(object)

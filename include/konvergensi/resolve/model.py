@@ -32,6 +32,22 @@ def _null(column: str) -> dict[str, Any]:
     return _level("missing", f"{column}_l IS NULL OR {column}_r IS NULL", is_null_level=True)
 
 
+def one_edit_apart(left: str, right: str) -> str:
+    """SQL: Damerau-Levenshtein distance <= 1, with cheap necessary tests first.
+
+    One edit changes the length by at most one and leaves the first two or the last two
+    characters of a string of four or more alone; the CASE skips the costly distance for
+    the many pairs that fail these tests (most random pairs).
+    """
+    return (
+        f"CASE WHEN abs(length({left}) - length({right})) > 1 THEN false"
+        f" WHEN least(length({left}), length({right})) >= 4"
+        f" AND left({left}, 2) <> left({right}, 2)"
+        f" AND right({left}, 2) <> right({right}, 2) THEN false"
+        f" ELSE damerau_levenshtein({left}, {right}) <= 1 END"
+    )
+
+
 def name_comparison() -> dict[str, Any]:
     """Name levels, strongest first; a shared clan name counts less where it is common."""
     return {
@@ -46,7 +62,7 @@ def name_comparison() -> dict[str, Any]:
                 tf_adjustment_weight=1.0,
             ),
             _level("same words, other order", "name_sorted_l = name_sorted_r"),
-            _level("one typo", "damerau_levenshtein(name_sorted_l, name_sorted_r) <= 1"),
+            _level("one typo", one_edit_apart("name_sorted_l", "name_sorted_r")),
             _level(
                 "one name holds the other",
                 "list_has_all(tokens_l, tokens_r) OR list_has_all(tokens_r, tokens_l)",
@@ -178,11 +194,13 @@ def train(con: duckdb.DuckDBPyConnection, label_pairs: str) -> dict[str, Any]:
     return linker.misc.save_model_to_json()
 
 
-def score(con: duckdb.DuckDBPyConnection, model: dict[str, Any], pairs: str) -> None:
+def score(
+    con: duckdb.DuckDBPyConnection, model: dict[str, Any], pairs: str, names: str = "features"
+) -> None:
     """Score every pair in table `pairs` (rid_l, rid_r); creates table `scored`.
 
-    Splink sees only the records in `pairs`, with name frequencies taken from all records,
-    so an incremental run's cost follows its new pairs, not the size of the register.
+    Splink sees only the records in `pairs`, with name frequencies taken from `names` (every
+    record of the register), so an incremental run's cost follows its new pairs.
     """
     con.execute(
         f"""
@@ -192,10 +210,10 @@ def score(con: duckdb.DuckDBPyConnection, model: dict[str, Any], pairs: str) -> 
         """
     )
     con.execute(
-        """
+        f"""
         create or replace table __konvergensi_tf_name as
         select name_match, count(*) / sum(count(*)) over () as tf_name_match
-        from features where name_match is not null group by name_match
+        from {names} where name_match is not null group by name_match
         """
     )
     db_api, linker = _linker(con, model, "__konvergensi_pair_records")

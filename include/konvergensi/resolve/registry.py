@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 ENTITIES = ("person", "household")
@@ -38,35 +38,58 @@ def read_registry(identity_root: Path, entity: str) -> pd.DataFrame:
     )
 
 
-def _member(values: pd.Series, wanted: set[str] | dict) -> np.ndarray:
-    """values.isin(wanted), fast for large sets of strings."""
-    return np.fromiter((v in wanted for v in values.tolist()), dtype=bool, count=len(values))
-
-
-def update_registry(
-    registry: pd.DataFrame, active: set[str], events: pd.DataFrame, run_id: str
-) -> pd.DataFrame:
-    """Registry after a run: active IDs seen, merged IDs retired with their redirect."""
-    known = set(registry["id"])
-    added = pd.DataFrame(
-        {
-            "id": sorted(active - known),
-            "status": "active",
-            "redirect_to": None,
-            "first_run": run_id,
-            "last_run": run_id,
-        }
+def write_registry(
+    con: duckdb.DuckDBPyConnection,
+    identity_root: Path,
+    entity: str,
+    active_sql: str,
+    events: pd.DataFrame,
+    run_id: str,
+) -> None:
+    """Write the registry after a run: IDs of `active_sql` (column id) seen, merged ones retired."""
+    path = registry_path(identity_root, entity)
+    old = (
+        f"select id, status, redirect_to, first_run, last_run from read_parquet('{path}')"
+        if path.exists()
+        else "select ''::varchar as id, ''::varchar as status, ''::varchar as redirect_to, "
+        "''::varchar as first_run, ''::varchar as last_run where false"
     )
-    out = pd.concat([registry, added], ignore_index=True)
-    seen = _member(out["id"], active)
-    out.loc[seen, "last_run"] = run_id
-    out.loc[seen, "status"] = "active"
-    merges = events[events["kind"] == "merge"]
-    redirect = dict(zip(merges["from_id"], merges["to_id"], strict=True))
-    retired = _member(out["id"], redirect)
-    out.loc[retired, "status"] = "retired"
-    out.loc[retired, "redirect_to"] = out.loc[retired, "id"].map(redirect)
-    return out.sort_values("id", ignore_index=True)
+    merges = events.loc[events["kind"] == "merge", ["from_id", "to_id"]]
+    con.register("registry_merges", merges.astype("object"))
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"""
+        copy (
+            with old as ({old}),
+            active as (select distinct id from ({active_sql}) where id is not null),
+            every as (
+                select * from old
+                union all
+                select id, 'active', null, $run, $run from active
+                where id not in (select id from old)
+            )
+            select
+                e.id,
+                case when m.from_id is not null then 'retired'
+                     when a.id is not null then 'active' else e.status end as status,
+                case when m.from_id is not null then m.to_id else e.redirect_to end
+                    as redirect_to,
+                e.first_run,
+                case when a.id is not null then $run else e.last_run end as last_run
+            from every e
+            left join active a on a.id = e.id
+            left join (
+                select cast(from_id as varchar) as from_id, cast(to_id as varchar) as to_id
+                from registry_merges
+            ) m on m.from_id = e.id
+            order by e.id
+        ) to '{tmp}' (format parquet, compression zstd)
+        """,
+        {"run": run_id},
+    )
+    con.unregister("registry_merges")
+    tmp.replace(path)
 
 
 def follow(registry: pd.DataFrame, entity_id: str) -> str:

@@ -59,15 +59,23 @@ def build_queue(
     candidates: pd.DataFrame,
     previous: pd.DataFrame,
     overrides: pd.DataFrame,
-    current_keys: set[str],
+    current_keys: set[str] | None,
     run_id: str,
 ) -> pd.DataFrame:
-    """This run's review pairs plus the earlier ones still open, minus decided pairs."""
+    """This run's review pairs plus the earlier ones still open, minus decided pairs.
+
+    With `current_keys`, pairs with a record no longer current are dropped too (None: every
+    earlier record is still current, as in an incremental pass).
+    """
     fresh = ordered(candidates).assign(first_queued_run=run_id)
     queue = pd.concat([previous, fresh], ignore_index=True).drop_duplicates(PAIR, keep="first")
     decided = set(zip(overrides["record_key_l"], overrides["record_key_r"], strict=True))
     pairs = list(zip(queue["record_key_l"], queue["record_key_r"], strict=True))
-    keep = [(a, b) not in decided and a in current_keys and b in current_keys for a, b in pairs]
+    keep = [
+        (a, b) not in decided
+        and (current_keys is None or (a in current_keys and b in current_keys))
+        for a, b in pairs
+    ]
     kept = queue[np.array(keep, dtype=bool)]
     return kept[QUEUE_COLUMNS].sort_values(PAIR, ignore_index=True)
 

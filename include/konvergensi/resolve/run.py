@@ -2,8 +2,11 @@
 
 A run is incremental when a previous run's links exist: existing persons are the starting
 clusters and only pairs with a new record are scored, so a person untouched by new data keeps
-their ID. A full run (the first, `--full`, or when a reviewer separated records that one person
-holds) links everything afresh and still inherits IDs by overlap (see ids.py).
+their ID. Normally it is a delta pass (delta.py) over the new records and their neighbours in
+the state file; it links the whole register instead when the state is missing or stale, a
+batch was replaced, or reviewers' decisions changed. A full run (the first, `--full`, or when a
+reviewer separated records that one person holds) links everything afresh and still inherits
+IDs by overlap (see ids.py).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from konvergensi.contracts import Contract
+from konvergensi.resolve import delta, registry
 from konvergensi.resolve import model as person_model
-from konvergensi.resolve import registry
-from konvergensi.resolve.features import load_features, save_features
+from konvergensi.resolve import state as state_file
+from konvergensi.resolve.features import load_features
 from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
 from konvergensi.resolve.link import Linkage, link
@@ -39,7 +44,7 @@ from konvergensi.staging_zone import current_batches
 
 log = logging.getLogger(__name__)
 
-RECORD_KEY = ["_source", "_period", "_batch_id", "_row_number"]
+PAIR_KEYS = ["record_key_l", "record_key_r"]
 TIER_ORDER = ("nik_exact", "nik_near", "review_same", "probabilistic")
 EVIDENCE = "evidence"
 
@@ -85,8 +90,13 @@ def _model_getter(con: duckdb.DuckDBPyConnection, identity_root: Path, used: dic
     return get
 
 
-def _tiers(linkage: Linkage, previous_tier: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Match tier per record: the strongest tier that linked it, else its previous one."""
+def _tiers(
+    linkage: Linkage, previous_tier: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Match tier per record: the strongest tier that linked it, else its previous one.
+
+    `weights`: records each row stands for, so a person's size counts records outside a pass.
+    """
     linked = linkage.edges[linkage.edges["status"] == "linked"]
     rank = linked["tier"].map({t: i for i, t in enumerate(TIER_ORDER)}).to_numpy()
     rids = np.r_[linked["rid_l"].to_numpy(), linked["rid_r"].to_numpy()]
@@ -94,7 +104,7 @@ def _tiers(linkage: Linkage, previous_tier: np.ndarray, labels: np.ndarray) -> n
     tiers = previous_tier.copy()
     where = best.index.to_numpy(dtype=np.int64)
     tiers[where] = np.asarray(TIER_ORDER, dtype=object)[best.to_numpy(dtype=np.int64)]
-    sizes = pd.Series(labels).map(pd.Series(labels).value_counts()).to_numpy()
+    sizes = pd.Series(weights).groupby(labels).transform("sum").to_numpy()
     tiers[sizes == 1] = "singleton"
     tiers[pd.isna(tiers)] = "singleton"
     return tiers
@@ -146,9 +156,9 @@ def resolve_identities(
     return resolve_files(files, identity_root, used, full=full)
 
 
-def _previous_files(identity_root: Path) -> list[str]:
-    manifest = identity_root / "manifest.json"
-    return json.loads(manifest.read_text()).get("files", []) if manifest.exists() else []
+def _manifest(identity_root: Path) -> dict:
+    path = identity_root / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def _write_evidence(identity_root: Path, evidence: pd.DataFrame, run_id: str, full: bool) -> None:
@@ -159,30 +169,48 @@ def _write_evidence(identity_root: Path, evidence: pd.DataFrame, run_id: str, fu
     write_parquet(evidence, folder / f"run={run_id}.parquet")
 
 
-def _write_registry(
-    identity_root: Path, events: pd.DataFrame, ids: dict, tables: dict, run_id: str
-) -> None:
-    for entity in registry.ENTITIES:
-        updated = registry.update_registry(
-            tables[entity], set(ids[entity]), events[events["entity"] == entity], run_id
-        )
-        write_parquet(updated, registry.registry_path(identity_root, entity))
-    write_parquet(events, registry.events_path(identity_root, run_id))
+def _issued(con: duckdb.DuckDBPyConnection, identity_root: Path, entity: str) -> set[str]:
+    """Every ID of `entity` ever issued (the registry), so a fresh ID never reuses one."""
+    path = registry.registry_path(identity_root, entity)
+    if not path.exists():
+        return set()
+    return set(con.execute(f"select id from read_parquet('{path}')").fetchnumpy()["id"].tolist())
 
 
-def resolve_files(
-    files: list[str], identity_root: Path, batches: dict | None = None, full: bool = False
-) -> dict:
-    """Resolve the records of `files` against the identity zone's previous state."""
-    started = time.perf_counter()
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    previous = read_links(identity_root)
-    overrides = read_overrides(identity_root)
-    incremental = not full and len(previous) > 0 and current_model(identity_root) is not None
-    con = quiet_connection()
-    reused = load_features(
-        con, files, previous, identity_root, _previous_files(identity_root), incremental
+@dataclass
+class Pass:
+    """What one linking pass produced, for the outputs every pass writes alike."""
+
+    mode: str  # full | incremental
+    new_records: int
+    evidence: pd.DataFrame
+    queue: pd.DataFrame
+    events: pd.DataFrame  # entity, kind, from_id, to_id
+    linkage: Linkage | None
+    model_version: str | None
+    linked_at: float
+    extra: dict = field(default_factory=dict)
+
+
+def _events(person: pd.DataFrame, household: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(
+        [person.assign(entity="person"), household.assign(entity="household")],
+        ignore_index=True,
     )
+
+
+def _whole_pass(
+    con: duckdb.DuckDBPyConnection,
+    files: list[str],
+    identity_root: Path,
+    overrides: pd.DataFrame,
+    run_id: str,
+    full: bool,
+) -> Pass:
+    """Link every current record (previous persons as start clusters unless `full`)."""
+    previous = read_links(identity_root)
+    incremental = not full and len(previous) > 0 and current_model(identity_root) is not None
+    load_features(con, files, previous, incremental)
     del previous
     prior = con.execute(
         "select record_key, prev_person_id, prev_household_id, prev_tier from features order by rid"
@@ -205,94 +233,262 @@ def resolve_files(
     model_info: dict = {}
     linkage = link(con, start, _model_getter(con, identity_root, model_info), same, different)
     linked_at = time.perf_counter()
-
-    tables = {e: registry.read_registry(identity_root, e) for e in registry.ENTITIES}
     person_ids, person_events = assign_ids(
-        keys.to_numpy(), linkage.labels, prev_person, "P", set(tables["person"]["id"])
+        keys.to_numpy(), linkage.labels, prev_person, "P", _issued(con, identity_root, "person")
     )
     household_ids, household_events = assign_ids(
         keys.to_numpy(),
         household_labels(con, linkage.labels),
         prior["prev_household_id"].to_numpy(dtype=object, na_value=None),
         "H",
-        set(tables["household"]["id"]),
+        _issued(con, identity_root, "household"),
     )
-    links = con.execute(
-        f"select {', '.join(RECORD_KEY)}, record_key from features order by rid"
-    ).df()
-    links["person_id"] = person_ids
-    links["household_id"] = household_ids
-    links["match_tier"] = _tiers(
-        linkage, prior["prev_tier"].to_numpy(dtype=object, na_value=None), linkage.labels
+    tiers = _tiers(
+        linkage,
+        prior["prev_tier"].to_numpy(dtype=object, na_value=None),
+        linkage.labels,
+        np.ones(n, dtype=np.int64),
     )
     evidence = _evidence(con, linkage, run_id, model_info.get("model_version"))
-    current = set(keys)
     queue = build_queue(
         _review_candidates(con, evidence),
         read_queue(identity_root) if incremental else read_queue(identity_root).iloc[:0],
         overrides,
-        current,
+        set(keys),
         run_id,
     )
-    save_features(con, identity_root, run_id, full=not reused)
-    con.close()
-
-    events = pd.concat(
-        [person_events.assign(entity="person"), household_events.assign(entity="household")],
-        ignore_index=True,
-    ).assign(run_id=run_id)
-    oversized = _oversized(links, person_ids)
-    identity_root.mkdir(parents=True, exist_ok=True)
-    write_parquet(links, identity_root / "links.parquet")
-    _write_evidence(identity_root, evidence, run_id, full=not incremental)
-    write_parquet(queue, queue_path(identity_root))
-    _write_registry(
-        identity_root, events, {"person": person_ids, "household": household_ids}, tables, run_id
+    assigned = pd.DataFrame(
+        {
+            "rid": np.arange(n, dtype=np.int64),
+            "person_id": person_ids,
+            "household_id": household_ids,
+            "match_tier": tiers,
+        }
+    )
+    con.register("assigned", assigned)
+    state_file.replace(
+        con,
+        identity_root,
+        """
+        select f.* exclude (clan_share, is_new, residue, prev_person_id, prev_household_id,
+                            prev_tier),
+               a.person_id, a.household_id, a.match_tier
+        from features f join assigned a using (rid)
+        order by rid
+        """,
+        run_id,
+        files,
+        len(overrides),
+    )
+    con.unregister("assigned")
+    return Pass(
+        mode="incremental" if incremental else "full",
+        new_records=int(prior["prev_person_id"].isna().sum()) if incremental else n,
+        evidence=evidence,
+        queue=queue,
+        events=_events(person_events, household_events),
+        linkage=linkage,
+        model_version=model_info.get("model_version"),
+        linked_at=linked_at,
     )
 
-    summary = {
-        "run_id": run_id,
-        "mode": "incremental" if incremental else "full",
-        "model_version": model_info.get("model_version"),
-        "records": n,
-        "new_records": int(prior["prev_person_id"].isna().sum()) if incremental else n,
-        "persons": int(pd.Series(person_ids).nunique()),
-        "households": int(pd.Series(household_ids).nunique()),
-        "tiers": links["match_tier"].value_counts().sort_index().to_dict(),
-        "nik_conflicts": len(linkage.conflicts),
-        "blocking_pairs": linkage.blocking,
-        "review_queue": len(queue),
-        "events": {
-            f"{entity}/{kind}": int(count)
-            for (entity, kind), count in events.groupby(["entity", "kind"]).size().items()
-        },
-        "oversized_persons": oversized,
-        "seconds": {
-            "link": round(linked_at - started, 1),
-            "total": round(time.perf_counter() - started, 1),
-        },
-        "periods": {source: sorted(periods) for source, periods in (batches or {}).items()},
+
+def _delta_pass(
+    con: duckdb.DuckDBPyConnection,
+    files: list[str],
+    identity_root: Path,
+    known: state_file.State,
+    overrides: pd.DataFrame,
+    run_id: str,
+) -> Pass:
+    """Link only the records of files the state has not seen (see delta.py)."""
+    new_files = sorted(set(files) - known.files)
+    stamp_args = (run_id, files, len(overrides))
+    if not new_files or not delta.derive_new(con, new_files):
+        con.execute("begin transaction")
+        state_file.stamp(con, *stamp_args)
+        con.execute("commit")
+        return Pass(
+            mode="incremental",
+            new_records=0,
+            evidence=pd.DataFrame(),
+            queue=read_queue(identity_root),
+            events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
+            linkage=None,
+            model_version=current_model(identity_root)[0],
+            linked_at=time.perf_counter(),
+        )
+    separated = overrides.loc[overrides["decision"] == "different", PAIR_KEYS]
+    delta.build_scope(con, pd.DataFrame({"record_key": pd.unique(separated.to_numpy().ravel())}))
+    scope = delta.summarise(con)
+    prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
+    prior = prior.df()
+    keys = pd.Index(prior["record_key"])
+    model_info: dict = {}
+    linkage = link(
+        con,
+        scope.start,
+        _model_getter(con, identity_root, model_info),
+        [],
+        set(_rids(keys, overrides[overrides["decision"] == "different"])),
+        outside=scope.outside,
+        names=delta.ALL_NAMES,
+    )
+    linked_at = time.perf_counter()
+    person_ids, person_events = assign_ids(
+        keys.to_numpy(),
+        linkage.labels,
+        prior["prev_person_id"].to_numpy(dtype=object, na_value=None),
+        "P",
+        _issued(con, identity_root, "person"),
+        scope.weights,
+    )
+    node_keys, node_labels, node_previous, node_weights = delta.household_nodes(con, linkage.labels)
+    node_ids, household_events = assign_ids(
+        node_keys,
+        node_labels,
+        node_previous,
+        "H",
+        _issued(con, identity_root, "household"),
+        node_weights,
+    )
+    tiers = _tiers(
+        linkage,
+        prior["prev_tier"].to_numpy(dtype=object, na_value=None),
+        linkage.labels,
+        scope.weights,
+    )
+    evidence = _evidence(con, linkage, run_id, model_info.get("model_version"))
+    queue = build_queue(
+        _review_candidates(con, evidence), read_queue(identity_root), overrides, None, run_id
+    )
+    events = _events(person_events, household_events)
+    assigned = pd.DataFrame(
+        {
+            "rid": np.arange(len(keys), dtype=np.int64),
+            "person_id": person_ids,
+            "household_id": node_ids[: len(keys)],
+            "match_tier": tiers,
+        }
+    )
+    delta.apply(con, assigned, events, stamp_args)
+    return Pass(
+        mode="incremental",
+        new_records=scope.new_records,
+        evidence=evidence,
+        queue=queue,
+        events=events,
+        linkage=linkage,
+        model_version=model_info.get("model_version"),
+        linked_at=linked_at,
+        extra={"scope_records": len(keys)},
+    )
+
+
+def resolve_files(
+    files: list[str], identity_root: Path, batches: dict | None = None, full: bool = False
+) -> dict:
+    """Resolve the records of `files` against the identity zone's previous state."""
+    started = time.perf_counter()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    overrides = read_overrides(identity_root)
+    identity_root.mkdir(parents=True, exist_ok=True)
+    con = quiet_connection()
+    try:
+        known = None
+        if not full and current_model(identity_root) is not None:
+            known = state_file.attach(con, identity_root, _manifest(identity_root).get("run_id"))
+        if known and known.files <= set(files) and known.overrides == len(overrides):
+            outcome = _delta_pass(con, files, identity_root, known, overrides, run_id)
+        else:
+            if known:
+                con.execute(f"detach {state_file.ALIAS}")
+            outcome = _whole_pass(con, files, identity_root, overrides, run_id, full)
+        summary = _publish(con, identity_root, run_id, outcome)
+    finally:
+        con.close()
+    summary["seconds"] = {
+        "link": round(outcome.linked_at - started, 1),
+        "total": round(time.perf_counter() - started, 1),
     }
+    summary["periods"] = {source: sorted(periods) for source, periods in (batches or {}).items()}
     (identity_root / "manifest.json").write_text(
         json.dumps({**summary, "batches": batches or {}, "files": sorted(files)}, indent=2)
     )
     return summary
 
 
-def _oversized(links: pd.DataFrame, person_ids: np.ndarray) -> int:
+def _publish(
+    con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, outcome: Pass
+) -> dict:
+    """Write links, registry, events, evidence and the queue from the state; the summary."""
+    records = f"{state_file.ALIAS}.records"
+    links = identity_root / "links.parquet"
+    tmp = links.with_name(links.name + ".tmp")
+    con.execute(
+        f"copy (select {state_file.LINK_COLUMNS} from {records} order by rid) "
+        f"to '{tmp}' (format parquet, compression zstd)"
+    )
+    tmp.replace(links)
+    events = outcome.events.assign(run_id=run_id)
+    for entity in registry.ENTITIES:
+        registry.write_registry(
+            con,
+            identity_root,
+            entity,
+            f"select {entity}_id as id from {records}",
+            events[events["entity"] == entity],
+            run_id,
+        )
+    write_parquet(events, registry.events_path(identity_root, run_id))
+    if len(outcome.evidence) or outcome.mode == "full":
+        _write_evidence(identity_root, outcome.evidence, run_id, full=outcome.mode == "full")
+    write_parquet(outcome.queue, queue_path(identity_root))
+    n, persons, households = con.execute(
+        f"select count(*), count(distinct person_id), count(distinct household_id) from {records}"
+    ).fetchall()[0]
+    tiers = dict(con.execute(f"select match_tier, count(*) from {records} group by 1").fetchall())
+    linkage = outcome.linkage
+    return {
+        "run_id": run_id,
+        "mode": outcome.mode,
+        "model_version": outcome.model_version,
+        "records": int(n),
+        "new_records": outcome.new_records,
+        "persons": int(persons),
+        "households": int(households),
+        "tiers": {tier: int(tiers[tier]) for tier in sorted(tiers)},
+        "nik_conflicts": len(linkage.conflicts) if linkage else 0,
+        "blocking_pairs": linkage.blocking if linkage else {},
+        "review_queue": len(outcome.queue),
+        "events": {
+            f"{entity}/{kind}": int(count)
+            for (entity, kind), count in events.groupby(["entity", "kind"]).size().items()
+        },
+        "oversized_persons": _oversized(con, records),
+        **outcome.extra,
+    }
+
+
+def _oversized(con: duckdb.DuckDBPyConnection, records: str) -> int:
     """Persons holding more records than there are source files: an alarm, logged."""
-    sizes = pd.Series(person_ids).value_counts()
-    limit = links["_source"].str.cat(links["_period"], sep="|").nunique()
-    oversized = sizes[sizes > limit]
-    if len(oversized):
+    limit, count, largest = con.execute(
+        f"""
+        with sizes as (select person_id, count(*) as n from {records} group by all),
+             files as (select count(distinct source_period) as n from {records})
+        select files.n, count(*) filter (where sizes.n > files.n), max(sizes.n)
+        from sizes, files group by files.n
+        """
+    ).fetchall()[0]
+    if count:
         log.warning(
             "%d persons hold more records than there are source files (%d); largest %d: "
             "check the review queue and `konvergensi explain`",
-            len(oversized),
+            count,
             limit,
-            int(oversized.max()),
+            largest,
         )
-    return len(oversized)
+    return int(count)
 
 
 def retrain(contracts: list[Contract], staging_root: Path, identity_root: Path) -> str:
@@ -303,7 +499,7 @@ def retrain(contracts: list[Contract], staging_root: Path, identity_root: Path) 
         raise RuntimeError("no validated batch of any source exists yet: run the ingest DAGs first")
     con = quiet_connection()
     try:
-        load_features(con, files, read_links(identity_root).iloc[:0], identity_root, [], False)
+        load_features(con, files, read_links(identity_root).iloc[:0], False)
         con.execute(f"create or replace table nik_conflicts as {sql('nik_conflicts')}")
         con.execute(f"create or replace table tier1 as {sql('tier1_edges')}")
         trained = person_model.train(con, "tier1")
