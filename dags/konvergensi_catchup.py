@@ -19,7 +19,8 @@ with DAG(
     doc_md="""
 ### Catch up on late and corrected deliveries
 
-Every hour (and on demand) looks through `landing/<source>/` for files that were never
+Every hour (and on demand) looks through `landing/<source>/` (or `<source>/` under
+`KONVERGENSI_LANDING_URL` when the landing zone is on object storage) for files that were never
 archived: a ministry that delivered after its scheduled run stopped waiting, or a corrected
 re-delivery (`..._perbaikan.csv`). For each source and period it starts that source's
 `ingest_<source>` DAG with `{"period": ...}`. The mapped `trigger_ingest` tasks are labelled
@@ -40,6 +41,7 @@ the metadata DB refused the run; read the log and clear the task.
         from konvergensi.catchup import pending_deliveries
         from konvergensi.config import settings
         from konvergensi.contracts import load_contracts
+        from konvergensi.storage import landing_root
 
         s = settings()
         return [
@@ -49,7 +51,7 @@ the metadata DB refused the run; read the log and clear the task.
                 "conf": {"period": p["period"], "file": p["file"], "ministry": p["ministry"]},
             }
             for p in pending_deliveries(
-                load_contracts(s.contracts_dir), s.zone("landing"), s.zone("raw")
+                load_contracts(s.contracts_dir), landing_root(), s.zone("raw")
             )
         ]
 

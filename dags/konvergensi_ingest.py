@@ -26,7 +26,8 @@ DOC = """
 ### Ingest `{source}`: {ministry}, {programme}
 
 Runs {cadence} (and on demand). Takes the extract for the **previous {unit}** from
-`landing/{source}/` (file name `{pattern}`), archives it unchanged in `raw/` (content-addressed:
+`landing/{source}/` (or `{source}/` under `KONVERGENSI_LANDING_URL` when the landing zone is on
+object storage; file name `{pattern}`), archives it unchanged in `raw/` (content-addressed:
 the same bytes are never loaded twice), stages it as typed Parquet with every value as sent
 next to its standardised form, and runs the quality gate (Great Expectations).
 
@@ -101,8 +102,9 @@ def build_ingest_dag(contract: Contract) -> DAG:
             delivery = archive_period(contract.source, period)
             if delivery is None:
                 raise AirflowSkipException(
-                    f"the file for {contract.source} {period} left landing/{contract.source}/ "
-                    f"before it was archived (expected {contract.landing_name(period)})"
+                    f"the file for {contract.source} {period} left the landing zone "
+                    f"({contract.source}/) before it was archived "
+                    f"(expected {contract.landing_name(period)})"
                 )
             return delivery
 

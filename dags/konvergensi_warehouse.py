@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow.sdk import DAG, BaseHook, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from konvergensi.airflow_support import (
     HEAVY_POOL,
@@ -31,9 +32,17 @@ DuckDB over the current batch of every source, writes a new snapshot under
 `warehouse/snapshots/<build>/`, then switches `warehouse/CURRENT` and the views in
 `warehouse/warehouse.duckdb` to it in one step. Readers never see half a build.
 
+`copy_to_object_storage` then copies the published snapshot to `KONVERGENSI_WAREHOUSE_URL`
+(`<url>/snapshots/<build>/`, then the `<url>/CURRENT` object last); it is skipped when that
+variable is not set (the warehouse is then only on the data volume).
+
 **When it fails**: the previous snapshot stays current and intact. "no pseudonymisation key":
 create the Airflow connection `konvergensi_pseudonym_key` with a random secret as password
 (never put it in code). Otherwise read the log, fix, and clear the task: it is idempotent.
+`copy_to_object_storage` failed: the local warehouse is published and fine; the bucket still
+names the previous snapshot in `CURRENT`. Check the bucket and the connection
+(`KONVERGENSI_OBJECT_STORAGE_CONN_ID`, default `aws_default`), then clear the task: it copies
+only what is missing.
 """,
 ) as dag:
 
@@ -45,4 +54,17 @@ create the Airflow connection `konvergensi_pseudonym_key` with a random secret a
         key = BaseHook.get_connection(PSEUDONYM_CONN_ID).password
         return build_warehouse(key.encode() if key else b"")
 
-    build()
+    @task
+    def copy_to_object_storage() -> dict:
+        """Copy the published snapshot to object storage for analysts, CURRENT last."""
+        from konvergensi.pipeline import copy_warehouse
+
+        copied = copy_warehouse()
+        if copied is None:
+            raise AirflowSkipException(
+                "KONVERGENSI_WAREHOUSE_URL is not set: the warehouse is only published on the "
+                "data volume"
+            )
+        return copied
+
+    build() >> copy_to_object_storage()

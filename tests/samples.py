@@ -7,6 +7,9 @@ Generated people only. The bad extracts imitate what ministries really send: a r
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -75,3 +78,23 @@ def leaked(text: str, ids: set[str], names: set[str]) -> tuple[set[str], list[st
     found_ids = ids & set(re.findall(r"(?<!\d)\d{16}(?!\d)", text))
     lowered = text.lower()
     return found_ids, [n for n in names if n in lowered]
+
+
+def once_deferred(action: Callable[[], object]) -> None:
+    """Run `action` (land a file) only once an ingest run has deferred to a LandingTrigger;
+    meant for a background thread while the test runs the DAG."""
+    from airflow.models.trigger import Trigger
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    query = select(func.count()).where(
+        Trigger.classpath == "konvergensi.landing_wait.LandingTrigger",
+        Trigger.created_date >= started,
+    )
+    for _ in range(600):
+        with create_session() as session:
+            if session.scalar(query):
+                action()
+                return
+        time.sleep(0.1)

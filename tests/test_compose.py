@@ -345,11 +345,27 @@ def test_konvergensi_settings(
         env = _environment(services[name])
         mounts = {source: target for _, source, target in _volume_mounts(services[name])}
         assert env["KONVERGENSI_CONTRACTS_DIR"] == mounts["./contracts"], name
-        # Overridable (e.g. to s3://...), defaulting to where the data volume is mounted.
+        # Overridable (another local path), defaulting to where the data volume is mounted.
         assert env["KONVERGENSI_DATA_ROOT"] == (
             "${KONVERGENSI_DATA_ROOT:-" + mounts["konvergensi-data"] + "}"
         ), name
         assert env["AIRFLOW_CONN_KONVERGENSI_ALERTS"] == "${AIRFLOW_CONN_KONVERGENSI_ALERTS:-}"
+        # Object storage is optional: empty by default, so the zones stay on the volume.
+        for optional in ("KONVERGENSI_LANDING_URL", "KONVERGENSI_WAREHOUSE_URL"):
+            assert env[optional] == "${" + optional + ":-}", name
+        assert env["AIRFLOW_CONN_AWS_DEFAULT"] == "${AIRFLOW_CONN_AWS_DEFAULT:-}", name
+        conn_id = env["KONVERGENSI_OBJECT_STORAGE_CONN_ID"]
+        assert conn_id == "${KONVERGENSI_OBJECT_STORAGE_CONN_ID:-aws_default}", name
+
+
+def test_object_storage_is_off_in_the_example_env(services: dict[str, dict[str, Any]]) -> None:
+    config = pytest.importorskip("konvergensi.config")
+    values = _env_example_values()
+    assert values["KONVERGENSI_LANDING_URL"] == values["KONVERGENSI_WAREHOUSE_URL"] == ""
+    assert values["AIRFLOW_CONN_AWS_DEFAULT"] == ""
+    assert values["KONVERGENSI_OBJECT_STORAGE_CONN_ID"] == config.DEFAULT_OBJECT_STORAGE_CONN_ID
+    compose_default = _environment(services["airflow-worker"])["KONVERGENSI_OBJECT_STORAGE_CONN_ID"]
+    assert compose_default.endswith(f":-{config.DEFAULT_OBJECT_STORAGE_CONN_ID}}}")
 
 
 # --------------------------------------------------------------------------- dependencies

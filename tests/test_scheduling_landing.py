@@ -8,7 +8,6 @@ import asyncio
 import os
 import shutil
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from konvergensi.demo import run_date_for
 from konvergensi.landing_wait import LandingTrigger
 from konvergensi.pipeline import archive_period, contract_for
 from konvergensi.staging_zone import current_batch
-from tests.samples import generate_sample, landed_file
+from tests.samples import generate_sample, landed_file, once_deferred
 
 
 @pytest.mark.parametrize(
@@ -70,25 +69,6 @@ def test_trigger_gives_up_at_the_deadline(tmp_path: Path) -> None:
     assert LandingTrigger(**kwargs).serialize() == (classpath, kwargs)
 
 
-def _land_once_deferred(held_back: Path, target: Path) -> None:
-    """Move the file into landing only after the run has deferred to a LandingTrigger."""
-    from airflow.models.trigger import Trigger
-    from airflow.utils.session import create_session
-    from sqlalchemy import func, select
-
-    started = datetime.now(UTC) - timedelta(seconds=1)
-    query = select(func.count()).where(
-        Trigger.classpath == "konvergensi.landing_wait.LandingTrigger",
-        Trigger.created_date >= started,
-    )
-    for _ in range(600):
-        with create_session() as session:
-            if session.scalar(query):
-                shutil.move(held_back, target)
-                return
-        time.sleep(0.1)
-
-
 def _task_states(run) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
@@ -100,7 +80,9 @@ def test_a_file_that_lands_while_the_run_waits_is_loaded(
     summary = generate_sample(["kemenkop_ukm"], ["2026-09"])
     file = landed_file(summary, "kemenkop_ukm", "2026-09")
     held_back = shutil.move(file, tmp_path / file.name)
-    threading.Thread(target=_land_once_deferred, args=(held_back, file), daemon=True).start()
+    land = threading.Thread(target=once_deferred, args=(lambda: shutil.move(held_back, file),))
+    land.daemon = True
+    land.start()
     run = fail_fast_dags["ingest_kemenkop_ukm"].test(logical_date=run_date_for("2026-09"))
     assert str(run.state) == "success", _task_states(run)
     wait = run.get_task_instance("wait_for_delivery")

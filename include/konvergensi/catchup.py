@@ -2,7 +2,8 @@
 
 A landed file counts as loaded once the raw zone holds a delivery record with its name, size
 and modification time. One entry per source and period (the newest pending file), with a run
-id derived from the file, so sweeping twice never triggers the same file twice.
+id derived from the file, so sweeping twice never triggers the same file twice. The landing
+zone may be a local folder or object storage: both are listed through the same calls.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from konvergensi.contracts import Contract
 from konvergensi.ingest.archive import deliveries, landing_regex
 from konvergensi.periods import check_period
+from konvergensi.storage import files_in
+
+if TYPE_CHECKING:
+    from konvergensi.storage import StoragePath
 
 _PERIOD_IN_NAME = re.compile(r"\d{4}-(?:0[1-9]|1[0-2]|Q[1-4])", re.IGNORECASE)
 
@@ -32,25 +38,19 @@ def period_of_file(contract: Contract, name: str) -> str | None:
     return None
 
 
-def _landed_at(path: Path) -> str:
+def _landed_at(path: StoragePath) -> str:
     """Modification time in the form the raw zone's delivery records use."""
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
 
 
-def _landed(folder: Path) -> list[Path]:
-    """Files in a landing folder, oldest first (so the newest of a period wins)."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (p for p in folder.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
-    )
-
-
-def pending_deliveries(contracts: list[Contract], landing_root: Path, raw_root: Path) -> list[dict]:
-    """Per source and period, the newest landed file not yet archived, oldest period first."""
-    pending: dict[tuple[str, str], Path] = {}
+def pending_deliveries(
+    contracts: list[Contract], landing_root: StoragePath, raw_root: Path
+) -> list[dict]:
+    """Per source and period, the newest landed file not yet archived, oldest period first
+    (files are listed oldest first, so the newest of a period wins)."""
+    pending: dict[tuple[str, str], StoragePath] = {}
     for contract in contracts:
-        for path in _landed(landing_root / contract.source):
+        for path in files_in(landing_root / contract.source):
             period = period_of_file(contract, path.name)
             if not period:
                 continue

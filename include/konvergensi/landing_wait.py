@@ -3,7 +3,8 @@
 The operator looks once; if the period's file has not landed it defers to `LandingTrigger`,
 which polls the landing folder in the triggerer (asyncio, no worker slot) until the file
 appears or the wait ends. A wait that ends without a file skips the run with a clear message,
-so a late ministry never blocks the other sources.
+so a late ministry never blocks the other sources. The folder is a local path or an object
+storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
 """
 
 from __future__ import annotations
@@ -20,22 +21,20 @@ from airflow.sdk.exceptions import AirflowSkipException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from konvergensi.airflow_support import period_from_context
+from konvergensi.storage import as_path, files_in, landing_root
 
 POKE_SECONDS = float(os.environ.get("KONVERGENSI_LANDING_POKE_SECONDS", "60"))
 
 
 def matching_files(folder: str, pattern: str) -> list[str]:
-    """Names of the files in a folder that match a landing pattern, sorted."""
+    """Names of the files in a folder (a path or a storage URL) that match a landing pattern."""
     regex = re.compile(pattern, re.IGNORECASE)
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return []
-    return sorted(e.name for e in entries if e.is_file() and regex.match(e.name))
+    return sorted(p.name for p in files_in(as_path(folder)) if regex.match(p.name))
 
 
 class LandingTrigger(BaseTrigger):
-    """Fires when a file matching `pattern` is in `folder`, or at `deadline` (ISO time, UTC)."""
+    """Fires when a file matching `pattern` is in `folder` (a path or a storage URL with its
+    connection, as `str()` of the landing folder gives it), or at `deadline` (ISO time, UTC)."""
 
     def __init__(self, folder: str, pattern: str, deadline: str, poke_seconds: float) -> None:
         super().__init__()
@@ -84,12 +83,11 @@ class WaitForDelivery(BaseOperator):
 
     def _target(self, context: Any) -> tuple[str, str, str]:
         """Period, landing folder and file-name pattern of this run (same on resume)."""
-        from konvergensi.config import settings
         from konvergensi.ingest.archive import landing_regex
         from konvergensi.pipeline import contract_for
 
         period = period_from_context(context, self.cadence)
-        folder = settings().zone("landing") / self.source
+        folder = landing_root() / self.source
         return period, str(folder), landing_regex(contract_for(self.source), period).pattern
 
     def execute(self, context: Any) -> dict:

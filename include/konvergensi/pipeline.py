@@ -12,6 +12,7 @@ from konvergensi.config import settings
 from konvergensi.contracts import Contract, load_contract, load_contracts
 from konvergensi.ingest.archive import Delivery, archive_file, find_landed
 from konvergensi.ingest.errors import IngestError
+from konvergensi.storage import landing_root, warehouse_copy_root
 
 
 def contract_for(source: str) -> Contract:
@@ -28,7 +29,7 @@ def archive_period(source: str, period: str) -> dict | None:
     """
     s = settings()
     contract = contract_for(source)
-    landed = find_landed(contract, period, s.zone("landing"))
+    landed = find_landed(contract, period, landing_root())
     if not landed:
         return None
     archived = [archive_file(contract, period, path, s.zone("raw")) for path in landed]
@@ -121,3 +122,12 @@ def build_warehouse(key: bytes, keep_snapshots: int | None = None) -> dict:
         # batch (or are missing for that period). Operators see this in the task's return value.
         "held_back_deliveries": manifest["held_back_deliveries"],
     }
+
+
+def copy_warehouse() -> dict | None:
+    """Copy the published snapshot to KONVERGENSI_WAREHOUSE_URL (CURRENT last); None when the
+    warehouse is only published locally."""
+    from konvergensi.warehouse.remote import copy_current
+
+    target = warehouse_copy_root()
+    return copy_current(settings().zone("warehouse"), target) if target is not None else None

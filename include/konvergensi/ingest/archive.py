@@ -2,7 +2,8 @@
 
 The same bytes delivered twice (under any name) are archived and staged once. Every delivery
 event (name, time, content hash) is logged per period, so the history of corrected
-re-deliveries and of repeated sends is kept.
+re-deliveries and of repeated sends is kept. The landing zone may be a local folder or object
+storage (`konvergensi.storage`); the raw zone is always local.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ import hashlib
 import json
 import os
 import re
-import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from konvergensi.contracts import Contract
 from konvergensi.ingest.errors import IngestError
+from konvergensi.storage import files_in
+
+if TYPE_CHECKING:
+    from konvergensi.storage import StoragePath
 
 
 @dataclass(frozen=True)
@@ -61,22 +67,28 @@ def landing_regex(contract: Contract, period: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(stem)}([_\- ][^/]*)?{suffix}(\.gz|\.zip)?$", re.IGNORECASE)
 
 
-def find_landed(contract: Contract, period: str, landing_root: Path) -> list[Path]:
+def find_landed(contract: Contract, period: str, landing_root: StoragePath) -> list[StoragePath]:
     """Files in the source's landing folder for a period, oldest first."""
-    folder = landing_root / contract.source
-    if not folder.is_dir():
-        return []
     pattern = landing_regex(contract, period)
-    files = [p for p in folder.iterdir() if p.is_file() and pattern.match(p.name)]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    return [p for p in files_in(landing_root / contract.source) if pattern.match(p.name)]
 
 
-def _sha256(path: Path) -> str:
+def _copy_hashed(landed: StoragePath, folder: Path) -> tuple[Path, str]:
+    """Copy a landed file into a temporary file in `folder`, hashing the bytes as they pass:
+    one read of the landing zone, and the hash is always that of the bytes archived."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".landed-", suffix=".part", dir=folder)
+    tmp = Path(name)
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    try:
+        with os.fdopen(handle, "wb") as out, landed.open("rb") as src:
+            for block in iter(lambda: src.read(1 << 22), b""):
+                digest.update(block)
+                out.write(block)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, digest.hexdigest()
 
 
 def _record_path(raw_root: Path, source: str, period: str, sha256: str) -> Path:
@@ -94,25 +106,32 @@ def _log_event(raw_root: Path, source: str, period: str, event: dict) -> None:
         handle.write(line + "\n")
 
 
-def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) -> Archived:
+def archive_file(contract: Contract, period: str, landed: StoragePath, raw_root: Path) -> Archived:
     """Copy one landed file into the raw zone (once per content) and record the delivery."""
-    if not landed.is_file():
-        raise IngestError(f"{landed}: landed file disappeared before it could be archived")
-    sha = _sha256(landed)
+    objects = raw_root / contract.source / "objects"
+    try:
+        # Stat before copying: if the file is replaced meanwhile, the recorded time is older
+        # than the landed one and `ingest_catchup` loads the file again.
+        info = landed.stat()
+        tmp, sha = _copy_hashed(landed, objects)
+    except FileNotFoundError:
+        raise IngestError(
+            f"{landed}: landed file disappeared before it could be archived"
+        ) from None
     suffixes = "".join(s for s in landed.suffixes if len(s) <= 8).lower()
-    target = raw_root / contract.source / "objects" / sha[:2] / f"{sha}{suffixes}"
-    if not target.exists():
+    target = objects / sha[:2] / f"{sha}{suffixes}"
+    if target.exists():
+        tmp.unlink()
+    else:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        shutil.copyfile(landed, tmp)
         os.chmod(tmp, 0o444)
         tmp.replace(target)
-    landed_at = datetime.fromtimestamp(landed.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    landed_at = datetime.fromtimestamp(info.st_mtime, UTC).isoformat(timespec="seconds")
     _log_event(
         raw_root,
         contract.source,
         period,
-        {"name": landed.name, "sha256": sha, "size": landed.stat().st_size, "at": landed_at},
+        {"name": landed.name, "sha256": sha, "size": info.st_size, "at": landed_at},
     )
     others = tuple(
         sorted(
@@ -129,7 +148,7 @@ def archive_file(contract: Contract, period: str, landed: Path, raw_root: Path) 
         period=period,
         original_name=landed.name,
         sha256=sha,
-        size=landed.stat().st_size,
+        size=info.st_size,
         landed_at=landed_at,
         raw_path=str(target),
     )
