@@ -212,7 +212,20 @@ def _withhold(cells: _Cells, min_cell_size: int) -> np.ndarray:
 def suppress(
     tables: dict[str, pa.Table], rules: dict[str, Rules], min_cell_size: int
 ) -> dict[str, pa.Table]:
-    """The tables with withheld counts set to NULL and a `<count>_suppressed` flag per count."""
+    """The tables with withheld counts set to NULL and a `<count>_suppressed` flag per count.
+
+    Cells are numbered in key order (rows keep their order in the output): which cell a tie
+    withholds must not depend on the order a query happened to return rows in, or rebuilding
+    the same inputs would hide other cells.
+    """
+    orders = {
+        name: pc.sort_indices(tables[name], [(column, "ascending") for column in rule.key])
+        for name, rule in rules.items()
+    }
+    tables = {
+        name: table.take(orders[name]) if name in orders else table
+        for name, table in tables.items()
+    }
     cells = _Cells(tables, rules)
     for name, rule in rules.items():
         _add_table(cells, name, rule)
@@ -229,5 +242,5 @@ def suppress(
             flags.append((column + FLAG_SUFFIX, hide))
         for flag, hide in flags:
             table = table.append_column(flag, hide)
-        out[name] = table
+        out[name] = table.take(np.argsort(orders[name].to_numpy()))
     return out

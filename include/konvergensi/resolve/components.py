@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -30,12 +31,8 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 
 def group_edges(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edges that join every record to the first record sharing its key (non-str keys skipped)."""
-    index = np.arange(len(keys))
-    present = np.array([isinstance(k, str) for k in keys], dtype=bool)
-    if not present.any():
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    sub_keys = keys[present]
-    sub_index = index[present]
-    _, first, inverse = np.unique(sub_keys.astype(str), return_index=True, return_inverse=True)
-    return sub_index, sub_index[first][inverse]
+    """Edges that join every record to the first record sharing its key (missing keys skipped)."""
+    codes = pd.factorize(pd.Series(keys, dtype=object))[0]
+    index = np.flatnonzero(codes >= 0)
+    first = pd.Series(index).groupby(codes[index]).transform("min").to_numpy(dtype=np.int64)
+    return index.astype(np.int64), first

@@ -18,13 +18,17 @@ import pandas as pd
 from konvergensi.resolve.blocking import RULES, join_condition
 from konvergensi.resolve.components import connected_components, group_edges
 from konvergensi.resolve.features import derive
-from konvergensi.resolve.link import CODES, code_sql
+from konvergensi.resolve.link import CODES, Register, code_sql
 from konvergensi.resolve.sql import sql
 from konvergensi.resolve.state import ALIAS, stamp
 
 REGISTER = f"{ALIAS}.records"
-# every record of the register, for name frequencies and clan shares
-ALL_NAMES = f"(select name_match from {REGISTER} union all select name_match from fresh)"
+# counts over the whole register (state plus new records), not over the scope
+WHOLE = Register(
+    names=f"(select name_match from {REGISTER} union all select name_match from fresh)",
+    niks=f"(select nik16, nik_valid from {REGISTER} union all select nik16, nik_valid from fresh)",
+    conflicts="select nik from delta_conflicts",
+)
 
 
 @dataclass
@@ -45,15 +49,21 @@ def derive_new(con: duckdb.DuckDBPyConnection, files: list[str]) -> int:
 
 
 def _partners_sql(separated_keys: str) -> str:
-    """Rids of existing records the scope needs (see the module doc)."""
+    """Rids of the existing records the scope needs.
+
+    Tier 1 needs one anchor per new record's NIK (its smallest rid), and every record of a NIK
+    held as a conflict; tier 2 needs, per combination of NIK and person fields in a new record's
+    block that no new record repeats, the combination's first record (and every record of an
+    invalid NIK, whose repeats it counts); tier 3 needs the records in a blocking-rule block of
+    a new record that may be residue, and the existing records without a valid NIK in a new
+    record's block. Records a reviewer separated come with their NIKs.
+    """
     blocked = []
     for _, columns in RULES:
-        # a new record that may be residue against any record of its block ...
         blocked.append(
             f"select r.rid from {REGISTER} r semi join residue_new f "
             f"on {join_condition(columns, 'r', 'f')}"
         )
-        # ... and an existing record without a valid NIK against a new record of its block
         blocked.append(
             f"select r.rid from {REGISTER} r semi join fresh f "
             f"on {join_condition(columns, 'r', 'f')} where r.nik_valid is null"
@@ -65,11 +75,11 @@ def _partners_sql(separated_keys: str) -> str:
         ),
         usable_new as (select * from fresh where nik16 is not null),
         tier2_block as (
-            select r.rid, r.nik16 from {REGISTER} r
+            select r.* from {REGISTER} r
             semi join usable_new f on r.village_code = f.village_code and r.dob = f.dob
             where r.nik16 is not null
             union
-            select r.rid, r.nik16 from {REGISTER} r
+            select r.* from {REGISTER} r
             semi join usable_new f
                 on r.village_code = f.village_code and r.name_match = f.name_match
             where r.nik16 is not null
@@ -77,13 +87,27 @@ def _partners_sql(separated_keys: str) -> str:
         separated_niks as (
             select nik_valid from {REGISTER} where record_key in ({separated_keys})
         )
-        select rid from {REGISTER}
+        select min(rid) as rid from {REGISTER}
         where nik_valid in (select nik_valid from fresh)
+        group by nik_valid
+        union select rid from {REGISTER}
+        where nik_valid in (select nik from delta_conflicts)
            or nik_valid in (select nik_valid from separated_niks)
            or record_key in ({separated_keys})
-           -- tier 2 counts how many records use each NIK of its blocks
-           or nik16 in (select nik16 from tier2_block union select nik16 from usable_new)
-        union select rid from tier2_block
+        union select min(rid) from tier2_block b
+        -- a combination a new record repeats is represented by that record (tier 1 joins them)
+        anti join fresh f
+            on f.nik16 = b.nik16 and f.nik_valid = b.nik_valid
+            and f.name_match is not distinct from b.name_match
+            and f.name_sorted is not distinct from b.name_sorted
+            and f.given is not distinct from b.given
+            and f.dob is not distinct from b.dob
+            and f.sex is not distinct from b.sex
+            and f.village_code is not distinct from b.village_code
+        where b.nik_valid is not null
+        group by b.nik16, b.nik_valid, b.name_match, b.name_sorted, b.given, b.dob, b.sex,
+                 b.village_code
+        union select rid from tier2_block where nik_valid is null
         union {" union ".join(blocked)}
     """
 

@@ -78,9 +78,27 @@ def _tier3(
     return scored, counts
 
 
-def prepare_tiers(con: duckdb.DuckDBPyConnection, different: set[tuple[int, int]]) -> None:
+@dataclass(frozen=True)
+class Register:
+    """Where a pass finds what it counts over the whole register (SQL relations).
+
+    A pass over every record counts in `features`; an incremental pass's `features` holds only
+    its scope, so it points these at the register and gives the NIK conflicts it computed.
+    """
+
+    names: str = "features"  # name_match of every record: name frequencies
+    niks: str = "features"  # nik16, nik_valid of every record: tier 2's NIK use counts
+    conflicts: str | None = None  # the NIK conflicts, if not computed from `features`
+
+
+def prepare_tiers(
+    con: duckdb.DuckDBPyConnection,
+    different: set[tuple[int, int]],
+    register: Register = Register(),
+) -> None:
     """Tables nik_conflicts, tier1 and tier2, and the `residue` flag on `features`."""
-    con.execute(f"create or replace table nik_conflicts as {sql('nik_conflicts')}")
+    conflicts = register.conflicts or sql("nik_conflicts")
+    con.execute(f"create or replace table nik_conflicts as {conflicts}")
     if different:
         # a NIK whose records a reviewer called different people is held like a conflict
         con.register("different_pairs", pd.DataFrame(sorted(different), columns=["a", "b"]))
@@ -96,6 +114,10 @@ def prepare_tiers(con: duckdb.DuckDBPyConnection, different: set[tuple[int, int]
         )
         con.unregister("different_pairs")
     con.execute(f"create or replace table tier1 as {sql('tier1_edges')}")
+    con.execute(
+        f"create or replace view nik_records as select nik16, nik_valid from {register.niks}"
+    )
+    con.execute(f"create or replace table tier2_uses as {sql('tier2_uses')}")
     for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
         con.execute(f"create or replace table {step} as {sql(step)}")
     con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
@@ -116,17 +138,17 @@ def link(
     same: list[tuple[int, int]],
     different: set[tuple[int, int]],
     outside: dict[int, tuple[set[int], ...]] | None = None,
-    names: str = "features",
+    register: Register = Register(),
 ) -> Linkage:
     """Cluster the records of `features` from `start` labels (rid of a cluster representative).
 
     `outside` adds, per representative, the codes of its person's records not in `features`;
-    `names` is where name frequencies come from (every record of the register).
+    `register` says where counts over the whole register come from.
     """
-    prepare_tiers(con, different)
+    prepare_tiers(con, different, register)
     tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
     tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
-    scored, blocking = _tier3(con, get_model(), names)
+    scored, blocking = _tier3(con, get_model(), register.names)
     accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
 
     sequence = (

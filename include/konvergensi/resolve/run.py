@@ -332,7 +332,7 @@ def _delta_pass(
         [],
         set(_rids(keys, overrides[overrides["decision"] == "different"])),
         outside=scope.outside,
-        names=delta.ALL_NAMES,
+        register=delta.WHOLE,
     )
     linked_at = time.perf_counter()
     person_ids, person_events = assign_ids(

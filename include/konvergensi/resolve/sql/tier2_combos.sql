@@ -1,6 +1,7 @@
 -- tier2_combos: distinct (16-digit NIK, name, birth date, sex, village) combinations of the
 -- records tier 2 may link: usable 16-digit NIKs in a block (village with birth date or name)
--- that holds a new record. Grain: one row per combination (rep = its smallest rid).
+-- that holds a new record, with each NIK's use count from tier2_uses.
+-- Grain: one row per combination (rep = its smallest rid).
 with usable as materialized (
     select
         rid, is_new, nik16, nik_valid, name_match, name_sorted, given, tokens, dob, sex,
@@ -21,12 +22,6 @@ eligible as materialized (
             on n.village_code = u.village_code and n.name_match = u.name_match
     )
 ),
-uses as (
-    select nik16, count(*) as nik_uses
-    from usable
-    where nik16 in (select nik16 from eligible)
-    group by nik16
-),
 combos as (
     select
         e.nik16, e.nik_valid, e.name_match, e.name_sorted, e.given, e.tokens, e.dob, e.sex,
@@ -35,7 +30,7 @@ combos as (
         list(e.rid) filter (where e.is_new) as new_rids,
         count(*) as records
     from eligible e
-    join uses u using (nik16)
+    join tier2_uses u using (nik16)
     group by all
 )
 select * from combos
