@@ -16,19 +16,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-# Test modules import this file as `tests.conftest` while pytest has already loaded it as
-# `conftest`: the second import must reuse the first one's home, not point Airflow at a new,
-# empty metadata DB.
-_FIRST = next(
-    (
-        module
-        for name, module in list(sys.modules.items())
-        if name in ("conftest", "tests.conftest") and name != __name__ and hasattr(module, "_HOME")
-    ),
-    None,
-)
-_HOME = _FIRST._HOME if _FIRST else Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
+from tests.settings import ROOT
+
+_HOME = Path(tempfile.mkdtemp(prefix="konvergensi-airflow-"))
 _OWNER_PID = os.getpid()
 
 
@@ -61,7 +51,6 @@ os.environ.update(
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = os.environ.get(
     "KONVERGENSI_TEST_SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}"
 )
-REQUIRE_SERVICES = os.environ.get("KONVERGENSI_REQUIRE_SERVICES") == "1"
 
 
 @pytest.fixture(scope="session")

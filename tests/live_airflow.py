@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.settings import ROOT
 
 BIN = Path(sys.executable).parent
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES, ROOT
+from tests.settings import REQUIRE_SERVICES, ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -30,9 +30,9 @@ from konvergensi.periods import previous_period
 from konvergensi.staging_zone import current_batch
 from konvergensi.warehouse.publish import current_snapshot
 from tests.browser import Browser, find_chromium
-from tests.conftest import REQUIRE_SERVICES, ROOT
 from tests.live_airflow import LiveAirflow
 from tests.samples import generate_sample, landed_file, leaked, personal_data, rename_column
+from tests.settings import REQUIRE_SERVICES, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"

@@ -20,6 +20,28 @@ FORCED = "forced"  # a reviewer said same: no constraint applies
 NEAR_NIK = "near_nik"  # may join two NIKs one edit apart
 
 
+class Outside:
+    """Codes of records outside a pass, per representative rid, as sets on demand.
+
+    Rows (rep, kind, code); kind 0-3 are source-period, NIK, sex and birth year, as in
+    Constraints. Only clusters that a merge check looks at are turned into sets.
+    """
+
+    def __init__(self, rep: np.ndarray, kind: np.ndarray, code: np.ndarray) -> None:
+        order = np.argsort(rep, kind="stable")
+        self.rep, self.kind, self.code = rep[order], kind[order], code[order]
+
+    def get(self, rep: int) -> tuple[set[int], ...]:
+        """The four code sets of one representative (empty sets if it has none outside)."""
+        lo, hi = np.searchsorted(self.rep, [rep, rep + 1])
+        kinds, codes = self.kind[lo:hi], self.code[lo:hi]
+        return tuple(set(codes[kinds == k].tolist()) for k in range(4))
+
+    def __contains__(self, rep: int) -> bool:
+        lo, hi = np.searchsorted(self.rep, [rep, rep + 1])
+        return bool(hi > lo)
+
+
 @dataclass
 class Constraints:
     """Per-record facts the merge checks use (integer codes, -1 for none)."""
@@ -31,7 +53,7 @@ class Constraints:
     cannot_link: set[tuple[int, int]] = field(default_factory=set)
     # codes of records outside the pass, by the rid that represents their person in it (an
     # incremental pass sees a person's summary, not all its records)
-    outside: dict[int, tuple[set[int], ...]] = field(default_factory=dict)
+    outside: Outside | None = None
 
 
 @dataclass
@@ -68,9 +90,11 @@ class _Groups:
             lo, hi = np.searchsorted(self._sorted, [root, root + 1])
             rows = self._order[lo:hi]
             sets = [self._present(values[rows]) for values in self._columns()]
-            for row in rows.tolist() if self.c.outside else ():
-                for present, more in zip(sets, self.c.outside.get(row, ()), strict=False):
-                    present |= more
+            outside = self.c.outside
+            for row in rows.tolist() if outside is not None else ():
+                if row in outside:
+                    for present, more in zip(sets, outside.get(row), strict=True):
+                        present |= more
             self.info[root] = (*sets, rows.tolist())
         return self.info[root]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from konvergensi.resolve.blocking import RULES, join_condition
+from konvergensi.resolve.clustering import Outside
 from konvergensi.resolve.components import connected_components, group_edges
 from konvergensi.resolve.features import derive
 from konvergensi.resolve.link import CODES, Register, code_sql
@@ -31,12 +32,29 @@ WHOLE = Register(
 )
 
 
+# what makes a tier-2 combination (tier2_combos.sql), plus the record id
+TIER2_FIELDS = ", ".join(
+    f"r.{c}"
+    for c in (
+        "rid",
+        "nik16",
+        "nik_valid",
+        "name_match",
+        "name_sorted",
+        "given",
+        "dob",
+        "sex",
+        "village_code",
+    )
+)
+
+
 @dataclass
 class Scope:
     """The scope's start clusters and what its persons hold outside it."""
 
     start: np.ndarray  # start label (representative rid) per scope rid
-    outside: dict[int, tuple[set[int], ...]]  # representative -> codes outside the scope
+    outside: Outside  # representative -> codes of its person's records outside the scope
     weights: np.ndarray  # records each scope row stands for in the ID vote
     new_records: int
 
@@ -75,11 +93,11 @@ def _partners_sql(separated_keys: str) -> str:
         ),
         usable_new as (select * from fresh where nik16 is not null),
         tier2_block as (
-            select r.* from {REGISTER} r
+            select {TIER2_FIELDS} from {REGISTER} r
             semi join usable_new f on r.village_code = f.village_code and r.dob = f.dob
             where r.nik16 is not null
             union
-            select r.* from {REGISTER} r
+            select {TIER2_FIELDS} from {REGISTER} r
             semi join usable_new f
                 on r.village_code = f.village_code and r.name_match = f.name_match
             where r.nik16 is not null
@@ -169,27 +187,31 @@ def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
     start = np.arange(len(rows), dtype=np.int64)
     known = codes >= 0
     start[known] = pd.Series(start[known]).groupby(codes[known]).transform("min").to_numpy()
-    found = con.execute(
+    con.execute(
         f"""
+        create or replace temp table outside as
         with reps as (
             select prev_person_id as person_id, min(rid) as rep
             from features where prev_person_id is not null group by all
         )
-        select p.rep, count(*) as n,
-            list(distinct {CODES["source_period"]}),
-            list(distinct {code_sql("nik_valid")}) filter (where nik_valid is not null),
-            list(distinct {CODES["sex"]}) filter (where sex is not null),
-            list(distinct year(dob)) filter (where dob is not null)
+        select p.rep, r.source_period, r.nik_valid, r.sex, r.dob
         from {REGISTER} r join reps p using (person_id)
         where r.rid not in (select grid from features)
-        group by p.rep
         """
-    ).fetchall()
+    )
+    counts = con.execute("select rep, count(*) as n from outside group by rep").fetchnumpy()
     weights = np.ones(len(rows), dtype=np.int64)
-    outside = {}
-    for rep, n, *lists in found:
-        weights[rep] += n
-        outside[int(rep)] = tuple(set(values or ()) for values in lists)
+    weights[np.asarray(counts["rep"], dtype=np.int64)] += np.asarray(counts["n"], dtype=np.int64)
+    found = con.execute(
+        f"""
+        select rep, 0 as kind, {CODES["source_period"]} as code from outside
+        union all select rep, 1, {code_sql("nik_valid")} from outside where nik_valid is not null
+        union all select rep, 2, {CODES["sex"]} from outside where sex is not null
+        union all select rep, 3, year(dob) from outside where dob is not null
+        """
+    ).fetchnumpy()
+    con.execute("drop table outside")
+    outside = Outside(*(np.asarray(found[c], dtype=np.int64) for c in ("rep", "kind", "code")))
     return Scope(start, outside, weights, int((~known).sum()))
 
 

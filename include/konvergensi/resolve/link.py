@@ -19,7 +19,7 @@ import pandas as pd
 
 from konvergensi.resolve import model as person_model
 from konvergensi.resolve.blocking import build_candidates
-from konvergensi.resolve.clustering import FORCED, NEAR_NIK, Constraints, cluster
+from konvergensi.resolve.clustering import FORCED, NEAR_NIK, Constraints, Outside, cluster
 from konvergensi.resolve.sql import sql
 
 ACCEPT = 0.90  # probability at which the probabilistic tier links two records
@@ -137,7 +137,7 @@ def link(
     get_model: Callable[[], dict[str, Any]],
     same: list[tuple[int, int]],
     different: set[tuple[int, int]],
-    outside: dict[int, tuple[set[int], ...]] | None = None,
+    outside: Outside | None = None,
     register: Register = Register(),
 ) -> Linkage:
     """Cluster the records of `features` from `start` labels (rid of a cluster representative).
@@ -159,7 +159,7 @@ def link(
             for a, b in zip(accepted.get("rid_l", []), accepted.get("rid_r", []), strict=True)
         ]
     )
-    constraints = Constraints(**_codes(con), cannot_link=different, outside=outside or {})
+    constraints = Constraints(**_codes(con), cannot_link=different, outside=outside)
     outcome = cluster(start, tier1["rid_l"], tier1["rid_r"], sequence, constraints)
 
     status = np.where(outcome.applied, "linked", "refused").astype(object)
