@@ -112,9 +112,10 @@ def _trigger_everything(live: LiveAirflow) -> dict:
     return {"runs": runs, "periods": periods, "backfilled": earlier}
 
 
-def _last_staged_event(live: LiveAirflow) -> str:
+def _last_event(live: LiveAirflow, prefix: str) -> str:
+    """Time of the newest event of the assets whose name starts with `prefix`."""
     events = live.api("GET", "/api/v2/assets/events?limit=500")["asset_events"]
-    return max(e["timestamp"] for e in events if e["name"].startswith("konvergensi_staged_"))
+    return max(e["timestamp"] for e in events if e["name"].startswith(prefix))
 
 
 def _alert_of(live: LiveAirflow, dag_id: str, run: dict) -> str:
@@ -134,8 +135,8 @@ def _alert_of(live: LiveAirflow, dag_id: str, run: dict) -> str:
 
 def _settled(live: LiveAirflow, runs: dict[str, str]) -> bool:
     """Every delivered source finished, then identities and the warehouse were rebuilt after
-    the last batch was published (asset events come before their run's end date). Raises as
-    soon as that final resolve or build has failed, with its alert."""
+    the last batch was published (compared with asset events, which come before their run's
+    end date). Raises as soon as that final resolve or build has failed, with its alert."""
     ingest = [r for source in runs if source != SILENT for r in _runs(live, f"ingest_{source}")]
     if any(r["state"] not in TERMINAL for r in ingest):
         return False
@@ -143,11 +144,13 @@ def _settled(live: LiveAirflow, runs: dict[str, str]) -> bool:
     if not resolves or any(r["state"] not in TERMINAL for r in resolves + builds):
         return False
     last_resolve = resolves[-1]
-    if last_resolve["start_date"] < _last_staged_event(live):
+    if last_resolve["start_date"] < _last_event(live, "konvergensi_staged_"):
         return False
     if last_resolve["state"] == "failed":
         raise AssertionError(_alert_of(live, "resolve_identities", last_resolve))
-    if not builds or builds[-1]["start_date"] < last_resolve["end_date"]:
+    # the build the last identity event triggered (it may start before that resolve run has
+    # recorded its end date)
+    if not builds or builds[-1]["start_date"] < _last_event(live, "konvergensi_identity"):
         return False
     if builds[-1]["state"] == "failed":
         raise AssertionError(_alert_of(live, "build_warehouse", builds[-1]))
