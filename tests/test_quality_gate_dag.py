@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from konvergensi.cli import main
 from konvergensi.config import PROJECT_ROOT, settings
 from konvergensi.contracts import load_contracts
 from konvergensi.demo import load_dags, run_dag, run_date_for, run_pipeline
@@ -43,7 +44,7 @@ def _unknown_villages(path: Path, rows: int) -> None:
 
 
 def test_bad_file_fails_alone_and_a_correction_is_accepted_later(
-    airflow_db: Path, data_root: Path
+    airflow_db: Path, data_root: Path, capsys: pytest.CaptureFixture
 ) -> None:
     s = settings()
     contracts = load_contracts(s.contracts_dir)
@@ -86,4 +87,14 @@ def test_bad_file_fails_alone_and_a_correction_is_accepted_later(
     assert len(resubmitted) == 3
     assert (resubmitted["accepted_in_batch"] == history[1]["batch_id"]).all()
     assert set(resubmitted["_reasons"]) == {"village_known"}
+
+    capsys.readouterr()  # drop what the DAG runs printed
+    main(["history", "kemenkop_ukm", "2026-09"])
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "kemenkop_ukm 2026-09: 2 deliveries, oldest first"
+    assert history[1]["batch_id"] in shown[3] and shown[3].endswith("<- current")
+    assert "kemenkop_ukm_2026-09_perbaikan.csv" in shown[3]
+    assert shown[4].startswith("rows held back: 3; accepted by a later delivery: 3; still held: 0")
+    with pytest.raises(SystemExit, match="no validated delivery of kemenkop_ukm for 2026-10"):
+        main(["history", "kemenkop_ukm", "2026-10"])
     shutil.rmtree(data_root)

@@ -119,6 +119,39 @@ def _retrain(args: argparse.Namespace) -> None:
     )
 
 
+def _history(args: argparse.Namespace) -> None:
+    from konvergensi.quality.history import batch_history, resubmitted_records
+
+    s = settings()
+    batches = batch_history(s.zone("staging"), args.source, args.period)
+    if not batches:
+        raise SystemExit(
+            f"no validated delivery of {args.source} for {args.period} in {s.zone('staging')}: "
+            "check the source and period (e.g. 2026-09 or 2026-Q3), or run its ingest DAG"
+        )
+    print(f"{args.source} {args.period}: {len(batches)} deliveries, oldest first")
+    print(
+        f"  {'landed at':32} {'batch':16} {'status':7} {'read':>7} {'accepted':>9} "
+        f"{'held':>6}  file"
+    )
+    for b in batches:
+        mark = "  <- current" if b["current"] else ""
+        print(
+            f"  {b['landed_at']:32} {b['batch_id']:16} {b['status']:7} {b['rows_read']:7,} "
+            f"{b['rows_accepted']:9,} {b['rows_quarantined']:6,}  {b['file_name']}{mark}"
+        )
+    rejected = resubmitted_records(
+        s.zone("staging"), s.zone("quarantine"), args.source, args.period
+    )
+    if len(rejected):
+        later = rejected["accepted_in_batch"].notna()
+        print(
+            f"rows held back: {len(rejected):,}; accepted by a later delivery: "
+            f"{int(later.sum()):,}; still held: {int((~later).sum()):,} "
+            "(rows and reasons: the quarantine zone and the quality report)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and run one command."""
     parser = argparse.ArgumentParser(prog="konvergensi", description=__doc__)
@@ -164,6 +197,13 @@ def main(argv: list[str] | None = None) -> None:
 
     train = commands.add_parser("retrain", help="train a new person-model version deliberately")
     train.set_defaults(func=_retrain)
+
+    history = commands.add_parser(
+        "history", help="a source's deliveries for one period and what a correction accepted"
+    )
+    history.add_argument("source", help="the contract's source, e.g. kemenkop_ukm")
+    history.add_argument("period", help="e.g. 2026-09 or 2026-Q3")
+    history.set_defaults(func=_history)
 
     args = parser.parse_args(argv)
     args.func(args)
