@@ -129,7 +129,8 @@ def _history(args: argparse.Namespace) -> None:
             f"no validated delivery of {args.source} for {args.period} in {s.zone('staging')}: "
             "check the source and period (e.g. 2026-09 or 2026-Q3), or run its ingest DAG"
         )
-    print(f"{args.source} {args.period}: {len(batches)} deliveries, oldest first")
+    count = f"{len(batches)} deliveries" if len(batches) > 1 else "1 delivery"
+    print(f"{args.source} {args.period}: {count}, oldest first")
     print(
         f"  {'landed at':32} {'batch':16} {'status':7} {'read':>7} {'accepted':>9} "
         f"{'held':>6}  file"
