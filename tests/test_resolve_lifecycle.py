@@ -225,3 +225,22 @@ def test_command_line_explains_and_round_trips_a_review(
     assert links_of(identity)[key("a", "2026-07", 3)] == links_of(identity)[key("b", "2026-07", 1)]
     with pytest.raises(SystemExit, match="not in the current links"):
         main(["explain", key("a", "2026-07", 3), "x|y|z|1"])
+
+
+def test_a_changed_decision_is_applied_even_when_the_count_stays(zones, tmp_path: Path) -> None:
+    staging, identity = zones
+    shared = nik(12, 3, 1980, 1)
+    files = [
+        write_batch(staging, "a", "2026-07", [person("Yohanes Benu", "1980-03-12", "L", shared)]),
+        write_batch(staging, "b", "2026-07", [person("Yohanes Bena", "1980-03-12", "L", shared)]),
+    ]
+    resolve_files(files, identity)
+    a, b = key("a", "2026-07", 1), key("b", "2026-07", 1)
+    sheet = tmp_path / "decisions.csv"
+    for decision in ("same", "different"):  # one pair, decided twice: still one override row
+        pd.DataFrame({"record_key_l": [a], "record_key_r": [b], "decision": [decision]}).to_csv(
+            sheet, index=False
+        )
+        import_decisions(identity, sheet, reviewer="clerk-4")
+        resolve_files(files, identity)
+        assert (links_of(identity)[a] == links_of(identity)[b]) == (decision == "same")

@@ -278,7 +278,7 @@ def _whole_pass(
         """,
         run_id,
         files,
-        len(overrides),
+        state_file.decisions_fingerprint(overrides),
     )
     con.unregister("assigned")
     return Pass(
@@ -303,7 +303,7 @@ def _delta_pass(
 ) -> Pass:
     """Link only the records of files the state has not seen (see delta.py)."""
     new_files = sorted(set(files) - known.files)
-    stamp_args = (run_id, files, len(overrides))
+    stamp_args = (run_id, files, state_file.decisions_fingerprint(overrides))
     if not new_files or not delta.derive_new(con, new_files):
         con.execute("begin transaction")
         state_file.stamp(con, *stamp_args)
@@ -398,7 +398,8 @@ def resolve_files(
         known = None
         if not full and current_model(identity_root) is not None:
             known = state_file.attach(con, identity_root, _manifest(identity_root).get("run_id"))
-        if known and known.files <= set(files) and known.overrides == len(overrides):
+        decided = state_file.decisions_fingerprint(overrides)
+        if known and known.files <= set(files) and known.overrides == decided:
             outcome = _delta_pass(con, files, identity_root, known, overrides, run_id)
         else:
             if known:

@@ -2,17 +2,19 @@
 
 identity/state/records.duckdb holds `records` (one row per linked record: rid, the features
 matching compares, person_id, household_id, match_tier) and `meta` (the run that wrote it, its
-files and how many reviewer decisions it applied). It lets an incremental run derive and score
-only the new records. It is a cache: trusted only while its run is the one manifest.json names,
-and written anew by every run that links the whole register.
+files and a fingerprint of the reviewer decisions it applied). It lets an incremental run
+derive and score only the new records. It is a cache: trusted only while its run is the one
+manifest.json names, and written anew by every run that links the whole register.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 STATE = Path("state") / "records.duckdb"
 ALIAS = "state"
@@ -26,7 +28,7 @@ class State:
     """What the attached state was built from."""
 
     files: frozenset[str]
-    overrides: int
+    overrides: str  # fingerprint of the reviewers' decisions (see `decisions_fingerprint`)
 
 
 def attach(con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str | None) -> State | None:
@@ -42,7 +44,7 @@ def attach(con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str | No
     if row is None or row[0] != run_id:
         con.execute(f"detach {ALIAS}")
         return None
-    return State(files=frozenset(row[1]), overrides=int(row[2]))
+    return State(files=frozenset(row[1]), overrides=str(row[2]))
 
 
 def replace(
@@ -51,7 +53,7 @@ def replace(
     records_sql: str,
     run_id: str,
     files: list[str],
-    overrides: int,
+    overrides: str,
 ) -> None:
     """Write a new state from the rows of `records_sql` and attach it as `state`."""
     path = identity_root / STATE
@@ -60,16 +62,23 @@ def replace(
     tmp.unlink(missing_ok=True)
     con.execute(f"attach '{tmp}' as new_state")
     con.execute(f"create table new_state.records as {records_sql}")
-    con.execute("create table new_state.meta (run_id varchar, files varchar[], overrides bigint)")
+    con.execute("create table new_state.meta (run_id varchar, files varchar[], overrides varchar)")
     con.execute("insert into new_state.meta values (?, ?, ?)", [run_id, sorted(files), overrides])
     con.execute("detach new_state")
     tmp.replace(path)
     con.execute(f"attach '{path}' as {ALIAS}")
 
 
-def stamp(con: duckdb.DuckDBPyConnection, run_id: str, files: list[str], overrides: int) -> None:
+def stamp(con: duckdb.DuckDBPyConnection, run_id: str, files: list[str], overrides: str) -> None:
     """Record in the attached state which run it now reflects (inside the caller's transaction)."""
     con.execute(
         f"update {ALIAS}.meta set run_id = ?, files = ?, overrides = ?",
         [run_id, sorted(files), overrides],
     )
+
+
+def decisions_fingerprint(overrides: pd.DataFrame) -> str:
+    """A digest of every (pair, decision): a changed or added decision changes it."""
+    columns = (overrides["record_key_l"], overrides["record_key_r"], overrides["decision"])
+    rows = sorted(zip(*columns, strict=True))
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
