@@ -22,7 +22,7 @@ help:
 	@echo "make demo     generate a sample for Kabupaten Kupang and run every DAG end to end"
 	@echo "make test     lint + tests (what CI runs)"
 	@echo "make airflow  start the Airflow UI locally (Ctrl-C stops it)"
-	@echo "make bench    benchmarks (1,000,000 source rows; slow)"
+	@echo "make bench    every benchmark at 1,000,000 source rows (about half an hour)"
 	@echo "make lock     re-resolve requirements.txt from requirements.in"
 
 $(BIN)/activate: requirements.txt pyproject.toml
@@ -63,8 +63,15 @@ airflow: venv $(AIRFLOW_HOME)/airflow.db
 	AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY="$$($(BIN)/python -m konvergensi key --airflow-conn)" \
 	  $(BIN)/airflow standalone
 
+# Every benchmark of docs/benchmarks.md at 1,000,000 rows, one after another (about half an hour,
+# most of it the splink baseline; run on a quiet machine). Each also runs alone: see docs/benchmarks.md.
 bench: venv
 	$(BIN)/python bench/pipeline_bench.py --rows 1000000
+	$(BIN)/python bench/ingest_bench.py --rows 1000000 --repeat 3
+	$(BIN)/python bench/quality_bench.py --rows-per-month 1000000 --repeat 3
+	$(BIN)/python bench/warehouse_bench.py --rows 1000000 --repeat 3
+	$(BIN)/python bench/resolve_bench.py prepare --rows 1000000 --root /tmp/kv-resolve-1m
+	$(BIN)/python bench/resolve_bench.py run --root /tmp/kv-resolve-1m
 
 clean:
 	rm -rf data .airflow test-artifacts
