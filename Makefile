@@ -25,11 +25,13 @@ help:
 	@echo "make bench    every benchmark at 1,000,000 source rows (about half an hour)"
 	@echo "make lock     re-resolve requirements.txt from requirements.in"
 
+# --compile-bytecode: every process (Airflow task, benchmark child) imports precompiled modules,
+# even where PYTHONDONTWRITEBYTECODE stops Python from caching them itself.
 $(BIN)/activate: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(BIN)/activate
 
