@@ -174,21 +174,29 @@ def test_model_is_reused_until_a_deliberate_retrain(zones) -> None:
     assert (identity / "models" / version / "model.json").exists()
 
 
-def test_reviewer_can_separate_records_that_share_a_nik(zones, tmp_path: Path) -> None:
-    staging, identity = zones
+def _shared_nik_pair(staging: Path, identity: Path) -> tuple[list[str], str, str]:
+    """Two sources' records of one NIK with a one-letter name difference, resolved once."""
     shared = nik(12, 3, 1980, 1)
     files = [
         write_batch(staging, "a", "2026-07", [person("Yohanes Benu", "1980-03-12", "L", shared)]),
         write_batch(staging, "b", "2026-07", [person("Yohanes Bena", "1980-03-12", "L", shared)]),
     ]
     resolve_files(files, identity)
-    a, b = key("a", "2026-07", 1), key("b", "2026-07", 1)
-    assert links_of(identity)[a] == links_of(identity)[b]
-    sheet = tmp_path / "decisions.csv"
-    pd.DataFrame({"record_key_l": [a], "record_key_r": [b], "decision": ["different"]}).to_csv(
-        sheet, index=False
-    )
+    return files, key("a", "2026-07", 1), key("b", "2026-07", 1)
+
+
+def _decide(identity: Path, sheet: Path, pair: tuple[str, str], decision: str) -> None:
+    """Import one reviewer decision on a pair."""
+    frame = pd.DataFrame({"record_key_l": [pair[0]], "record_key_r": [pair[1]]})
+    frame.assign(decision=decision).to_csv(sheet, index=False)
     import_decisions(identity, sheet, reviewer="clerk-2")
+
+
+def test_reviewer_can_separate_records_that_share_a_nik(zones, tmp_path: Path) -> None:
+    staging, identity = zones
+    files, a, b = _shared_nik_pair(staging, identity)
+    assert links_of(identity)[a] == links_of(identity)[b]
+    _decide(identity, tmp_path / "decisions.csv", (a, b), "different")
     resolve_files(files, identity)
     assert links_of(identity)[a] != links_of(identity)[b]
 
@@ -229,18 +237,8 @@ def test_command_line_explains_and_round_trips_a_review(
 
 def test_a_changed_decision_is_applied_even_when_the_count_stays(zones, tmp_path: Path) -> None:
     staging, identity = zones
-    shared = nik(12, 3, 1980, 1)
-    files = [
-        write_batch(staging, "a", "2026-07", [person("Yohanes Benu", "1980-03-12", "L", shared)]),
-        write_batch(staging, "b", "2026-07", [person("Yohanes Bena", "1980-03-12", "L", shared)]),
-    ]
-    resolve_files(files, identity)
-    a, b = key("a", "2026-07", 1), key("b", "2026-07", 1)
-    sheet = tmp_path / "decisions.csv"
+    files, a, b = _shared_nik_pair(staging, identity)
     for decision in ("same", "different"):  # one pair, decided twice: still one override row
-        pd.DataFrame({"record_key_l": [a], "record_key_r": [b], "decision": [decision]}).to_csv(
-            sheet, index=False
-        )
-        import_decisions(identity, sheet, reviewer="clerk-4")
+        _decide(identity, tmp_path / "decisions.csv", (a, b), decision)
         resolve_files(files, identity)
         assert (links_of(identity)[a] == links_of(identity)[b]) == (decision == "same")
