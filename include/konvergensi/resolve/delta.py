@@ -18,19 +18,16 @@ import pandas as pd
 from konvergensi.resolve.blocking import RULES, join_condition
 from konvergensi.resolve.clustering import Outside
 from konvergensi.resolve.components import connected_components, group_edges
-from konvergensi.resolve.features import derive
+from konvergensi.resolve.features import clan_share_join, derive
 from konvergensi.resolve.link import CODES, Register, code_sql
 from konvergensi.resolve.sql import sql
 from konvergensi.resolve.state import ALIAS, stamp
 
 REGISTER = f"{ALIAS}.records"
-# counts over the whole register (state plus new records), not over the scope
-WHOLE = Register(
-    names=f"(select name_match from {REGISTER} union all select name_match from fresh)",
-    niks=f"(select nik16, nik_valid from {REGISTER} union all select nik16, nik_valid from fresh)",
-    conflicts="select nik from delta_conflicts",
-)
-
+# every record of the register (state plus new records), for the counts tiers make over it
+COUNTED = "name_match, nik16, nik_valid, village_code, clan"
+EVERY = f"(select {COUNTED} from {REGISTER} union all select {COUNTED} from fresh)"
+WHOLE = Register(names=EVERY, niks=EVERY, conflicts="select nik from delta_conflicts")
 
 # what makes a tier-2 combination (tier2_combos.sql), plus the record id
 TIER2_FIELDS = ", ".join(
@@ -160,21 +157,11 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None
                    person_id as prev_person_id, household_id as prev_household_id,
                    match_tier as prev_tier
             from {REGISTER} where rid in (select rid from partners)
-        ),
-        clans as (
-            select village_code, clan, count(*) as n
-            from (select village_code, clan from {REGISTER}
-                  union all select village_code, clan from fresh)
-            group by all
-        ),
-        villages as (select village_code, sum(n) as n from clans group by all)
+        )
         select row_number() over (order by s.rid) - 1 as rid, s.rid as grid, s.* exclude (rid),
-               c.n / v.n as clan_share
+               clans.clan_share
         from scope s
-        left join clans c
-            on c.village_code is not distinct from s.village_code
-            and c.clan is not distinct from s.clan
-        left join villages v on v.village_code is not distinct from s.village_code
+        {clan_share_join(EVERY, "s")}
         """
     )
     con.execute("drop table partners")

@@ -13,11 +13,22 @@ import pandas as pd
 from konvergensi.resolve.sql import sql
 
 PREVIOUS = ["record_key", "person_id", "household_id", "match_tier"]
-# share of the village's records with this clan name: a common clan is weak evidence
-CLAN_SHARE = (
-    "count(*) over (partition by {t}.village_code, {t}.clan)"
-    " / count(*) over (partition by {t}.village_code)"
-)
+
+
+def clan_share_join(records: str, alias: str) -> str:
+    """SQL: a left join adding `clan_share` to the rows of `alias`, counted over `records`.
+
+    The share of a village's records that carry this clan name: a common clan is weak
+    evidence. `records` is every record of the register (an incremental pass's rows are few).
+    """
+    return f"""
+        left join (
+            select village_code, clan, n / sum(n) over (partition by village_code) as clan_share
+            from (select village_code, clan, count(*) as n from {records} group by all)
+        ) clans
+            on clans.village_code is not distinct from {alias}.village_code
+            and clans.clan is not distinct from {alias}.clan
+    """
 
 
 def derive(con: duckdb.DuckDBPyConnection, files: list[str], table: str, first_rid: int) -> None:
@@ -51,13 +62,15 @@ def load_features(
         create or replace table features as
         select
             r.*,
-            {CLAN_SHARE.format(t="r")} as clan_share,
+            clans.clan_share,
             {is_new} as is_new,
             p.person_id as prev_person_id,
             p.household_id as prev_household_id,
             p.match_tier as prev_tier
         from records r
+        {clan_share_join("records", "r")}
         left join previous_links p using (record_key)
+        order by r.rid
         """
     )
     con.unregister("previous_links")
