@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from konvergensi.resolve.components import connected_components
 
@@ -140,6 +141,15 @@ class _Groups:
             info_a[4] + info_b[4],
         )
         self.info.pop(drop, None)
+
+
+def start_labels(previous: np.ndarray) -> np.ndarray:
+    """Start cluster per record: the first record holding the same previous ID, else itself."""
+    codes = pd.factorize(pd.Series(previous, dtype=object))[0]
+    start = np.arange(len(codes), dtype=np.int64)
+    known = codes >= 0
+    start[known] = pd.Series(start[known]).groupby(codes[known]).transform("min").to_numpy()
+    return start
 
 
 def cluster(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from konvergensi.resolve.blocking import RULES, join_condition
-from konvergensi.resolve.clustering import Outside
+from konvergensi.resolve.clustering import Outside, start_labels
 from konvergensi.resolve.components import connected_components, group_edges
 from konvergensi.resolve.features import clan_share_join, derive
 from konvergensi.resolve.link import CODES, Register, code_sql
@@ -170,10 +170,8 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None
 def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
     """Start clusters of the scope (one per existing person) and their outside summaries."""
     rows = con.execute("select prev_person_id from features order by rid").df()
-    codes = pd.factorize(rows["prev_person_id"])[0]
-    start = np.arange(len(rows), dtype=np.int64)
-    known = codes >= 0
-    start[known] = pd.Series(start[known]).groupby(codes[known]).transform("min").to_numpy()
+    previous = rows["prev_person_id"].to_numpy(dtype=object, na_value=None)
+    start = start_labels(previous)
     con.execute(
         f"""
         create or replace temp table outside as
@@ -199,7 +197,7 @@ def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
     ).fetchnumpy()
     con.execute("drop table outside")
     outside = Outside(*(np.asarray(found[c], dtype=np.int64) for c in ("rep", "kind", "code")))
-    return Scope(start, outside, weights, int((~known).sum()))
+    return Scope(start, outside, weights, int(pd.isna(previous).sum()))
 
 
 def household_nodes(

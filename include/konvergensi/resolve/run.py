@@ -27,6 +27,7 @@ from konvergensi.contracts import Contract
 from konvergensi.resolve import delta, registry
 from konvergensi.resolve import model as person_model
 from konvergensi.resolve import state as state_file
+from konvergensi.resolve.clustering import start_labels
 from konvergensi.resolve.features import load_features
 from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
@@ -91,7 +92,10 @@ def _model_getter(con: duckdb.DuckDBPyConnection, identity_root: Path, used: dic
 
 
 def _tiers(
-    linkage: Linkage, previous_tier: np.ndarray, labels: np.ndarray, weights: np.ndarray
+    linkage: Linkage,
+    previous_tier: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Match tier per record: the strongest tier that linked it, else its previous one.
 
@@ -104,7 +108,8 @@ def _tiers(
     tiers = previous_tier.copy()
     where = best.index.to_numpy(dtype=np.int64)
     tiers[where] = np.asarray(TIER_ORDER, dtype=object)[best.to_numpy(dtype=np.int64)]
-    sizes = pd.Series(weights).groupby(labels).transform("sum").to_numpy()
+    rows = pd.Series(np.ones(len(labels), dtype=np.int64) if weights is None else weights)
+    sizes = rows.groupby(labels).transform("sum").to_numpy()
     tiers[sizes == 1] = "singleton"
     tiers[pd.isna(tiers)] = "singleton"
     return tiers
@@ -177,6 +182,18 @@ def _issued(con: duckdb.DuckDBPyConnection, identity_root: Path, entity: str) ->
     return set(con.execute(f"select id from read_parquet('{path}')").fetchnumpy()["id"].tolist())
 
 
+def _assigned(person_ids: np.ndarray, household_ids: np.ndarray, tiers: np.ndarray) -> pd.DataFrame:
+    """What a pass gives each of its records (by rid): person, household and match tier."""
+    return pd.DataFrame(
+        {
+            "rid": np.arange(len(person_ids), dtype=np.int64),
+            "person_id": person_ids,
+            "household_id": household_ids,
+            "match_tier": tiers,
+        }
+    )
+
+
 @dataclass
 class Pass:
     """What one linking pass produced, for the outputs every pass writes alike."""
@@ -204,6 +221,7 @@ def _whole_pass(
     files: list[str],
     identity_root: Path,
     overrides: pd.DataFrame,
+    decided: str,
     run_id: str,
     full: bool,
 ) -> Pass:
@@ -223,12 +241,7 @@ def _whole_pass(
     if incremental and any(prev_person[a] == prev_person[b] for a, b in different):
         incremental = False  # a reviewer separated records one person holds: relink all
         con.execute("update features set is_new = true")
-    start = np.arange(n, dtype=np.int64)
-    if incremental:
-        codes = pd.factorize(prior["prev_person_id"])[0]
-        known = codes >= 0
-        first = pd.Series(start[known]).groupby(codes[known]).transform("min").to_numpy()
-        start[known] = first
+    start = start_labels(prev_person) if incremental else np.arange(n, dtype=np.int64)
 
     model_info: dict = {}
     linkage = link(con, start, _model_getter(con, identity_root, model_info), same, different)
@@ -243,12 +256,8 @@ def _whole_pass(
         "H",
         _issued(con, identity_root, "household"),
     )
-    tiers = _tiers(
-        linkage,
-        prior["prev_tier"].to_numpy(dtype=object, na_value=None),
-        linkage.labels,
-        np.ones(n, dtype=np.int64),
-    )
+    previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
+    tiers = _tiers(linkage, previous_tiers, linkage.labels)
     evidence = _evidence(con, linkage, run_id, model_info.get("model_version"))
     queue = build_queue(
         _review_candidates(con, evidence),
@@ -257,15 +266,7 @@ def _whole_pass(
         set(keys),
         run_id,
     )
-    assigned = pd.DataFrame(
-        {
-            "rid": np.arange(n, dtype=np.int64),
-            "person_id": person_ids,
-            "household_id": household_ids,
-            "match_tier": tiers,
-        }
-    )
-    con.register("assigned", assigned)
+    con.register("assigned", _assigned(person_ids, household_ids, tiers))
     state_file.replace(
         con,
         identity_root,
@@ -278,7 +279,7 @@ def _whole_pass(
         """,
         run_id,
         files,
-        state_file.decisions_fingerprint(overrides),
+        decided,
     )
     con.unregister("assigned")
     return Pass(
@@ -299,11 +300,12 @@ def _delta_pass(
     identity_root: Path,
     known: state_file.State,
     overrides: pd.DataFrame,
+    decided: str,
     run_id: str,
 ) -> Pass:
     """Link only the records of files the state has not seen (see delta.py)."""
     new_files = sorted(set(files) - known.files)
-    stamp_args = (run_id, files, state_file.decisions_fingerprint(overrides))
+    stamp_args = (run_id, files, decided)
     if not new_files or not delta.derive_new(con, new_files):
         con.execute("begin transaction")
         state_file.stamp(con, *stamp_args)
@@ -363,15 +365,7 @@ def _delta_pass(
         _review_candidates(con, evidence), read_queue(identity_root), overrides, None, run_id
     )
     events = _events(person_events, household_events)
-    assigned = pd.DataFrame(
-        {
-            "rid": np.arange(len(keys), dtype=np.int64),
-            "person_id": person_ids,
-            "household_id": node_ids[: len(keys)],
-            "match_tier": tiers,
-        }
-    )
-    delta.apply(con, assigned, events, stamp_args)
+    delta.apply(con, _assigned(person_ids, node_ids[: len(keys)], tiers), events, stamp_args)
     return Pass(
         mode="incremental",
         new_records=scope.new_records,
@@ -394,17 +388,17 @@ def resolve_files(
     overrides = read_overrides(identity_root)
     identity_root.mkdir(parents=True, exist_ok=True)
     con = quiet_connection()
+    decided = state_file.decisions_fingerprint(overrides)
     try:
         known = None
         if not full and current_model(identity_root) is not None:
             known = state_file.attach(con, identity_root, _manifest(identity_root).get("run_id"))
-        decided = state_file.decisions_fingerprint(overrides)
         if known and known.files <= set(files) and known.overrides == decided:
-            outcome = _delta_pass(con, files, identity_root, known, overrides, run_id)
+            outcome = _delta_pass(con, files, identity_root, known, overrides, decided, run_id)
         else:
             if known:
                 con.execute(f"detach {state_file.ALIAS}")
-            outcome = _whole_pass(con, files, identity_root, overrides, run_id, full)
+            outcome = _whole_pass(con, files, identity_root, overrides, decided, run_id, full)
         summary = _publish(con, identity_root, run_id, outcome)
     finally:
         con.close()
