@@ -11,7 +11,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__PARALLELISM ?= 4
-export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= sqlite:///$(AIRFLOW_HOME)/airflow.db
+# timeout: with `make airflow` the scheduler and CLI commands share SQLite; wait for its lock
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= sqlite:///$(AIRFLOW_HOME)/airflow.db?timeout=60
 export KONVERGENSI_DATA_ROOT ?= $(CURDIR)/data
 export KONVERGENSI_CONTRACTS_DIR ?= $(CURDIR)/contracts
 export PYTHONPATH := $(CURDIR)/include:$(PYTHONPATH)

@@ -50,8 +50,10 @@ class LiveAirflow:
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__BASE_URL": self.url,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            # a CLI command (backfill create) writes while the scheduler does: SQLite waits up
+            # to 60 s for the lock instead of failing with "database is locked" after 5 s
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn
-            or f"sqlite:///{home / 'airflow.db'}",
+            or f"sqlite:///{home / 'airflow.db'}?timeout=60",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "KONVERGENSI_DATA_ROOT": str(data_root),
