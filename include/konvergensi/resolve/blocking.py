@@ -48,8 +48,33 @@ def candidate_pairs_sql() -> str:
     return f"select rid_l, rid_r, min(rule) as rule from ({union}) group by rid_l, rid_r"
 
 
-def build_candidates(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Create table `candidates`; returns the pairs first found by each rule."""
-    con.execute(f"create or replace table candidates as {candidate_pairs_sql()}")
+def new_to_register_sql(new: str, existing: str) -> str:
+    """The rules' pairs of new records with the register and with each other, each pair once.
+
+    `new` and `existing` are relations of (rid, residue, the rules' columns); the same pairs
+    as candidate_pairs_sql over both, without joining the register with itself.
+    """
+    parts = []
+    for number, (_, columns) in enumerate(RULES):
+        on = join_condition(columns)
+        parts.append(
+            f"""
+            select least(a.rid, b.rid) as rid_l, greatest(a.rid, b.rid) as rid_r,
+                   {number} as rule
+            from {new} a
+            join (select * from {new} union all select * from {existing}) b on {on}
+            where a.residue and a.rid <> b.rid and (not b.residue or a.rid < b.rid)
+            union all
+            select a.rid, b.rid, {number} from {existing} a join {new} b on {on}
+            where a.residue
+            """
+        )
+    union = " union all ".join(parts)
+    return f"select rid_l, rid_r, min(rule) as rule from ({union}) group by rid_l, rid_r"
+
+
+def build_candidates(con: duckdb.DuckDBPyConnection, query: str | None = None) -> dict[str, int]:
+    """Create table `candidates` (default: candidate_pairs_sql); the pairs each rule found first."""
+    con.execute(f"create or replace table candidates as {query or candidate_pairs_sql()}")
     counts = dict(con.execute("select rule, count(*) from candidates group by rule").fetchall())
     return {name: int(counts.get(i, 0)) for i, (name, _) in enumerate(RULES)}

@@ -15,11 +15,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from konvergensi.resolve.blocking import RULES, join_condition
+from konvergensi.resolve import model as person_model
+from konvergensi.resolve.blocking import build_candidates, new_to_register_sql
 from konvergensi.resolve.clustering import Outside, start_labels
 from konvergensi.resolve.components import connected_components, group_edges
 from konvergensi.resolve.features import clan_share_join, derive
-from konvergensi.resolve.link import CODES, Register, code_sql
+from konvergensi.resolve.link import CODES, REVIEW, Register, code_sql, tier2_edges
 from konvergensi.resolve.sql import sql
 from konvergensi.resolve.state import ALIAS, stamp
 
@@ -27,23 +28,13 @@ REGISTER = f"{ALIAS}.records"
 # every record of the register (state plus new records), for the counts tiers make over it
 COUNTED = "name_match, nik16, nik_valid, village_code, clan"
 EVERY = f"(select {COUNTED} from {REGISTER} union all select {COUNTED} from fresh)"
-WHOLE = Register(names=EVERY, niks=EVERY, conflicts="select nik from delta_conflicts")
+# what a pass reads from its scope's search against the register
+CONFLICTS = "delta_conflicts"  # NIKs held as conflicts, and NIKs a reviewer separated
+TIER2 = "scope_tier2"  # tier-2 edges by scope rid
+SCORED = "scope_scored"  # tier-3 pairs from REVIEW up by scope rid
 
 # what makes a tier-2 combination (tier2_combos.sql), plus the record id
-TIER2_FIELDS = ", ".join(
-    f"r.{c}"
-    for c in (
-        "rid",
-        "nik16",
-        "nik_valid",
-        "name_match",
-        "name_sorted",
-        "given",
-        "dob",
-        "sex",
-        "village_code",
-    )
-)
+TIER2_FIELDS = "rid, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code"
 
 
 @dataclass
@@ -63,72 +54,80 @@ def derive_new(con: duckdb.DuckDBPyConnection, files: list[str]) -> int:
     return con.execute("select count(*) from fresh").fetchall()[0][0]
 
 
-def _partners_sql(separated_keys: str) -> str:
-    """Rids of the existing records the scope needs.
+def _tier2_against_register(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `tier2` (by register rid): tier-2 edges of new records against the register.
 
-    Tier 1 needs one anchor per new record's NIK (its smallest rid), and every record of a NIK
-    held as a conflict; tier 2 needs, per combination of NIK and person fields in a new record's
-    block that no new record repeats, the combination's first record (and every record of an
-    invalid NIK, whose repeats it counts); tier 3 needs the records in a blocking-rule block of
-    a new record that may be residue, and the existing records without a valid NIK in a new
-    record's block. Records a reviewer separated come with their NIKs.
+    Tier 2 runs over the new records and the existing records with a 16-digit NIK in their
+    blocks (village with birth date or name), with the pass's NIK conflicts.
     """
-    blocked = []
-    for _, columns in RULES:
-        blocked.append(
-            f"select r.rid from {REGISTER} r semi join residue_new f "
-            f"on {join_condition(columns, 'r', 'f')}"
-        )
-        blocked.append(
-            f"select r.rid from {REGISTER} r semi join fresh f "
-            f"on {join_condition(columns, 'r', 'f')} where r.nik_valid is null"
-        )
-    return f"""
-        with residue_new as (
-            select * from fresh
-            where nik_valid is null or nik_valid in (select nik from delta_conflicts)
-        ),
-        usable_new as (select * from fresh where nik16 is not null),
-        tier2_block as (
-            select {TIER2_FIELDS} from {REGISTER} r
-            semi join usable_new f on r.village_code = f.village_code and r.dob = f.dob
-            where r.nik16 is not null
-            union
-            select {TIER2_FIELDS} from {REGISTER} r
-            semi join usable_new f
-                on r.village_code = f.village_code and r.name_match = f.name_match
-            where r.nik16 is not null
-        ),
-        separated_niks as (
-            select nik_valid from {REGISTER} where record_key in ({separated_keys})
-        )
-        select min(rid) as rid from {REGISTER}
-        where nik_valid in (select nik_valid from fresh)
-        group by nik_valid
-        union select rid from {REGISTER}
-        where nik_valid in (select nik from delta_conflicts)
-           or nik_valid in (select nik_valid from separated_niks)
-           or record_key in ({separated_keys})
-        union select min(rid) from tier2_block b
-        -- a combination a new record repeats is represented by that record (tier 1 joins them)
-        anti join fresh f
-            on f.nik16 = b.nik16 and f.nik_valid = b.nik_valid
-            and f.name_match is not distinct from b.name_match
-            and f.name_sorted is not distinct from b.name_sorted
-            and f.given is not distinct from b.given
-            and f.dob is not distinct from b.dob
-            and f.sex is not distinct from b.sex
-            and f.village_code is not distinct from b.village_code
-        where b.nik_valid is not null
-        group by b.nik16, b.nik_valid, b.name_match, b.name_sorted, b.given, b.dob, b.sex,
-                 b.village_code
-        union select rid from tier2_block where nik_valid is null
-        union {" union ".join(blocked)}
+    con.execute(
+        f"""
+        create or replace table features as
+        with usable_new as (select village_code, dob, name_match from fresh where nik16 is not null)
+        select {TIER2_FIELDS}, true as is_new from fresh r
+        union all
+        select {TIER2_FIELDS}, false from {REGISTER} r
+        where r.nik16 is not null
+          and (exists (select 1 from usable_new n
+                       where n.village_code = r.village_code and n.dob = r.dob)
+               or exists (select 1 from usable_new n
+                          where n.village_code = r.village_code
+                            and n.name_match = r.name_match))
+        """
+    )
+    con.execute(f"create or replace table nik_conflicts as select nik from {CONFLICTS}")
+    tier2_edges(con, EVERY)
+
+
+def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict[str, int]:
+    """Table `prescored`: tier-3 pairs of a new record scored against the whole register.
+
+    Only pairs from REVIEW up count in a pass, so only their existing records join the scope.
+    Residue here is every record without a valid NIK or with a held one, a superset of the
+    pass's (tier 2 may still link some); the pass keeps the pairs its own residue finds.
+    Returns the pairs each blocking rule found.
     """
+    columns = "rid, nik_valid, village_code, dob, name_match, kecamatan_code, given, kk_valid"
+    residue = f"(nik_valid is null or nik_valid in (select nik from {CONFLICTS})) as residue"
+    con.execute(f"create or replace table new_blocks as select {columns}, {residue} from fresh")
+    con.execute(
+        f"create or replace view register_blocks as select {columns}, {residue} from {REGISTER}"
+    )
+    counts = build_candidates(con, new_to_register_sql("new_blocks", "register_blocks"))
+    con.execute(
+        f"""
+        create or replace table pair_records as
+        with wanted as (select rid_l as rid from candidates union select rid_r from candidates),
+        rows as (
+            select * from fresh where rid in (select rid from wanted)
+            union all by name
+            select * exclude (person_id, household_id, match_tier) from {REGISTER}
+            where rid in (select rid from wanted)
+        )
+        select s.*, clans.clan_share from rows s
+        {clan_share_join(EVERY, "s")}
+        """
+    )
+    person_model.score(con, model, "candidates", EVERY, "pair_records")
+    con.execute(
+        f"create or replace table prescored as "
+        f"select * from scored where match_probability >= {REVIEW}"
+    )
+    for table in ("scored", "pair_records", "candidates", "new_blocks"):
+        con.execute(f"drop table {table}")
+    con.execute("drop view register_blocks")
+    return counts
 
 
-def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None:
-    """Create `features` for the scope: new records and the existing records they need."""
+def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict) -> Register:
+    """Create `features` for the scope: new records and the existing records they need.
+
+    Tier 1 needs one anchor per new record's NIK (its smallest rid) and every record of a
+    NIK held as a conflict; tiers 2 and 3 need the existing records they join to a new
+    record. Records a reviewer separated (pairs of record keys in `separated`) come in, and
+    a NIK they share is held like a conflict. Returns where the pass finds
+    what it counts over the register, and the scope's tier-3 pairs scored against it.
+    """
     con.execute(
         f"""
         create or replace table features as
@@ -140,11 +139,38 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None
         from {REGISTER} where nik_valid in (select nik_valid from fresh)
         """
     )
-    con.execute(f"create or replace table delta_conflicts as {sql('nik_conflicts')}")
-    con.register("separated_keys", separated)
-    keys = "select record_key from separated_keys"
-    con.execute(f"create or replace table partners as {_partners_sql(keys)}")
-    con.unregister("separated_keys")
+    con.execute(f"create or replace table {CONFLICTS} as {sql('nik_conflicts')}")
+    con.register("separated_pairs", separated)
+    con.execute(
+        f"""
+        insert into {CONFLICTS}
+        with keyed as (
+            select record_key, nik_valid from {REGISTER}
+            union all select record_key, nik_valid from fresh
+        )
+        select distinct l.nik_valid from separated_pairs p
+        join keyed l on l.record_key = p.record_key_l
+        join keyed r on r.record_key = p.record_key_r
+        where l.nik_valid = r.nik_valid and l.nik_valid not in (select nik from {CONFLICTS})
+        """
+    )
+    _tier2_against_register(con)
+    blocking = _tier3_against_register(con, model)
+    con.execute(
+        f"""
+        create or replace table partners as
+        select min(rid) as rid from {REGISTER}
+        where nik_valid in (select nik_valid from fresh)
+        group by nik_valid
+        union select rid from {REGISTER}
+        where nik_valid in (select nik from {CONFLICTS})
+           or record_key in (select record_key_l from separated_pairs)
+           or record_key in (select record_key_r from separated_pairs)
+        union select rid_r from tier2 where rid_r < (select min(rid) from fresh)
+        union select rid_l from prescored union select rid_r from prescored
+        """
+    )
+    con.unregister("separated_pairs")
     con.execute(
         f"""
         create or replace table features as
@@ -164,7 +190,27 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None
         {clan_share_join(EVERY, "s")}
         """
     )
-    con.execute("drop table partners")
+    # the pass reads the edges found against the register by scope rid
+    for found, table in (("tier2", TIER2), ("prescored", SCORED)):
+        con.execute(
+            f"""
+            create or replace table {table} as
+            select l.rid as rid_l, r.rid as rid_r, s.* exclude (rid_l, rid_r)
+            from {found} s
+            join features l on l.grid = s.rid_l
+            join features r on r.grid = s.rid_r
+            """
+        )
+    for table in ("prescored", "partners", "tier2"):
+        con.execute(f"drop table {table}")
+    return Register(
+        names=EVERY,
+        niks=EVERY,
+        conflicts=f"select nik from {CONFLICTS}",
+        tier2=TIER2,
+        scored=SCORED,
+        blocking=blocking,
+    )
 
 
 def summarise(con: duckdb.DuckDBPyConnection) -> Scope:

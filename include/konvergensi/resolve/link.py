@@ -10,7 +10,7 @@ new-to-new pairs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -64,20 +64,6 @@ def _codes(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
     return {name: np.asarray(found[name], dtype=np.int64) for name in CODES}
 
 
-def _tier3(
-    con: duckdb.DuckDBPyConnection, model: dict[str, Any], names: str
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    counts = build_candidates(con)
-    if not con.execute("select count(*) from candidates").fetchall()[0][0]:
-        return pd.DataFrame(), counts
-    person_model.score(con, model, "candidates", names)
-    scored = con.execute(
-        f"select * from scored where match_probability >= {REVIEW} "
-        "order by match_probability desc, rid_l, rid_r"
-    ).df()
-    return scored, counts
-
-
 @dataclass(frozen=True)
 class Register:
     """Where a pass finds what it counts over the whole register (SQL relations).
@@ -89,6 +75,51 @@ class Register:
     names: str = "features"  # name_match of every record: name frequencies
     niks: str = "features"  # nik16, nik_valid of every record: tier 2's NIK use counts
     conflicts: str | None = None  # the NIK conflicts, if not computed from `features`
+    # tier-2 edges and tier-3 pairs (from REVIEW up) found against the whole register, by
+    # rid of `features`, and the pairs per blocking rule that scoring found
+    tier2: str | None = None
+    scored: str | None = None
+    blocking: dict[str, int] = field(default_factory=dict)
+
+
+def _tier3(
+    con: duckdb.DuckDBPyConnection, get_model: Callable[[], dict[str, Any]], register: Register
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Scored candidate pairs from REVIEW up, strongest first, and the pairs per blocking rule."""
+    if register.scored is not None:
+        # scored against the whole register already: keep the pairs this pass's blocking
+        # would find (a residue record and a new record), which the tiers only now know
+        candidates = f"""
+            select s.* from {register.scored} s
+            join features l on l.rid = s.rid_l
+            join features r on r.rid = s.rid_r
+            where (l.residue or r.residue) and (l.is_new or r.is_new)
+        """
+        counts = register.blocking
+    else:
+        model = get_model()  # trained on a first run even if nothing needs scoring
+        counts = build_candidates(con)
+        if not con.execute("select count(*) from candidates").fetchall()[0][0]:
+            return pd.DataFrame(), counts
+        person_model.score(con, model, "candidates", register.names)
+        candidates = "select * from scored"
+    scored = con.execute(
+        f"select * from ({candidates}) where match_probability >= {REVIEW} "
+        "order by match_probability desc, rid_l, rid_r"
+    ).df()
+    return scored, counts
+
+
+def tier2_edges(con: duckdb.DuckDBPyConnection, niks: str) -> None:
+    """Table `tier2` (rid_l new, rid_r) from `features` and `nik_conflicts`.
+
+    `niks`: nik16 and nik_valid of every record of the register, for the NIK use counts.
+    """
+    con.execute(f"create or replace view nik_records as select nik16, nik_valid from {niks}")
+    con.execute(f"create or replace table tier2_uses as {sql('tier2_uses')}")
+    for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
+        con.execute(f"create or replace table {step} as {sql(step)}")
+    con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
 
 
 def prepare_tiers(
@@ -114,13 +145,10 @@ def prepare_tiers(
         )
         con.unregister("different_pairs")
     con.execute(f"create or replace table tier1 as {sql('tier1_edges')}")
-    con.execute(
-        f"create or replace view nik_records as select nik16, nik_valid from {register.niks}"
-    )
-    con.execute(f"create or replace table tier2_uses as {sql('tier2_uses')}")
-    for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
-        con.execute(f"create or replace table {step} as {sql(step)}")
-    con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
+    if register.tier2:
+        con.execute(f"create or replace table tier2 as select rid_l, rid_r from {register.tier2}")
+    else:
+        tier2_edges(con, register.niks)
     con.execute("alter table features add column if not exists residue boolean default false")
     con.execute(
         """
@@ -148,7 +176,7 @@ def link(
     prepare_tiers(con, different, register)
     tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
     tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
-    scored, blocking = _tier3(con, get_model(), register.names)
+    scored, blocking = _tier3(con, get_model, register)
     accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
 
     sequence = (

@@ -195,9 +195,13 @@ def train(con: duckdb.DuckDBPyConnection, label_pairs: str) -> dict[str, Any]:
 
 
 def score(
-    con: duckdb.DuckDBPyConnection, model: dict[str, Any], pairs: str, names: str = "features"
+    con: duckdb.DuckDBPyConnection,
+    model: dict[str, Any],
+    pairs: str,
+    names: str = "features",
+    records: str = "features",
 ) -> None:
-    """Score every pair in table `pairs` (rid_l, rid_r); creates table `scored`.
+    """Score every pair in table `pairs` (rid_l, rid_r) of `records`; creates table `scored`.
 
     Splink sees only the records in `pairs`, with name frequencies taken from `names` (every
     record of the register), so an incremental run's cost follows its new pairs.
@@ -205,7 +209,7 @@ def score(
     con.execute(
         f"""
         create or replace table __konvergensi_pair_records as
-        select * from features
+        select * from {records}
         where rid in (select rid_l from {pairs} union select rid_r from {pairs})
         """
     )

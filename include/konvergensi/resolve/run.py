@@ -321,20 +321,21 @@ def _delta_pass(
             linked_at=time.perf_counter(),
         )
     separated = overrides.loc[overrides["decision"] == "different", PAIR_KEYS]
-    delta.build_scope(con, pd.DataFrame({"record_key": pd.unique(separated.to_numpy().ravel())}))
+    model_info: dict = {}
+    model = _model_getter(con, identity_root, model_info)()
+    register = delta.build_scope(con, separated, model)
     scope = delta.summarise(con)
     prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
     prior = prior.df()
     keys = pd.Index(prior["record_key"])
-    model_info: dict = {}
     linkage = link(
         con,
         scope.start,
-        _model_getter(con, identity_root, model_info),
+        lambda: model,
         [],
         set(_rids(keys, overrides[overrides["decision"] == "different"])),
         outside=scope.outside,
-        register=delta.WHOLE,
+        register=register,
     )
     linked_at = time.perf_counter()
     person_ids, person_events = assign_ids(

@@ -1,15 +1,17 @@
 -- tier2_candidates: pairs of tier2_combos sharing a village and a birth date or a name, with
--- both sides' fields side by side. Grain: one row per combination pair (rep_l < rep_r).
+-- both sides' fields side by side, where one side holds a new record.
+-- Grain: one row per combination pair (rep_l < rep_r).
 with blocked as (
+    -- an edge needs a new record on one side
     select l.rep as rep_l, r.rep as rep_r
     from tier2_combos l
     join tier2_combos r on l.village_code = r.village_code and l.dob = r.dob
-    where l.rep < r.rep
+    where l.rep < r.rep and (l.new_rids is not null or r.new_rids is not null)
     union
     select l.rep, r.rep
     from tier2_combos l
     join tier2_combos r on l.village_code = r.village_code and l.name_match = r.name_match
-    where l.rep < r.rep
+    where l.rep < r.rep and (l.new_rids is not null or r.new_rids is not null)
 ),
 paired as (
     select

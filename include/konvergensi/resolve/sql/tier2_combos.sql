@@ -3,9 +3,7 @@
 -- that holds a new record, with each NIK's use count from tier2_uses.
 -- Grain: one row per combination (rep = its smallest rid).
 with usable as materialized (
-    select
-        rid, is_new, nik16, nik_valid, name_match, name_sorted, given, tokens, dob, sex,
-        village_code
+    select rid, is_new, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code
     from features
     where nik16 is not null and coalesce(nik_valid not in (select nik from nik_conflicts), true)
 ),
@@ -23,14 +21,15 @@ eligible as materialized (
     )
 ),
 combos as (
+    -- name_sorted follows from name_match
     select
-        e.nik16, e.nik_valid, e.name_match, e.name_sorted, e.given, e.tokens, e.dob, e.sex,
-        e.village_code, u.nik_uses,
+        e.nik16, e.nik_valid, e.name_match, any_value(e.name_sorted) as name_sorted, e.dob,
+        e.sex, e.village_code, u.nik_uses,
         min(e.rid) as rep,
         list(e.rid) filter (where e.is_new) as new_rids,
         count(*) as records
     from eligible e
     join tier2_uses u using (nik16)
-    group by all
+    group by e.nik16, e.nik_valid, e.name_match, e.dob, e.sex, e.village_code, u.nik_uses
 )
 select * from combos
