@@ -19,7 +19,7 @@ from konvergensi.resolve import model as person_model
 from konvergensi.resolve.blocking import build_candidates, new_to_register_sql
 from konvergensi.resolve.clustering import Outside, start_labels
 from konvergensi.resolve.components import connected_components, group_edges
-from konvergensi.resolve.features import clan_share_join, derive
+from konvergensi.resolve.features import clan_share_join, clan_shares_sql, derive
 from konvergensi.resolve.link import CODES, REVIEW, Register, code_sql, tier2_edges
 from konvergensi.resolve.sql import sql
 from konvergensi.resolve.state import ALIAS, stamp
@@ -105,7 +105,7 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
             where rid in (select rid from wanted)
         )
         select s.*, clans.clan_share from rows s
-        {clan_share_join(EVERY, "s")}
+        {clan_share_join("select * from clans", "s")}
         """
     )
     person_model.score(con, model, "candidates", EVERY, "pair_records")
@@ -154,6 +154,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
         where l.nik_valid = r.nik_valid and l.nik_valid not in (select nik from {CONFLICTS})
         """
     )
+    con.execute(f"create or replace table clans as {clan_shares_sql(EVERY)}")
     _tier2_against_register(con)
     blocking = _tier3_against_register(con, model)
     con.execute(
@@ -187,7 +188,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
         select row_number() over (order by s.rid) - 1 as rid, s.rid as grid, s.* exclude (rid),
                clans.clan_share
         from scope s
-        {clan_share_join(EVERY, "s")}
+        {clan_share_join("select * from clans", "s")}
         """
     )
     # the pass reads the edges found against the register by scope rid
@@ -201,7 +202,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
             join features r on r.grid = s.rid_r
             """
         )
-    for table in ("prescored", "partners", "tier2"):
+    for table in ("prescored", "partners", "tier2", "clans"):
         con.execute(f"drop table {table}")
     return Register(
         names=EVERY,
@@ -339,6 +340,10 @@ def apply(
                 match_tier = a.match_tier
             from assigned a join features f using (rid)
             where r.rid = f.grid and not f.is_new
+              -- rows that keep their values are left alone (less to write)
+              and (r.person_id is distinct from a.person_id
+                   or r.household_id is distinct from a.household_id
+                   or r.match_tier is distinct from a.match_tier)
             """
         )
         con.execute(

@@ -15,17 +15,21 @@ from konvergensi.resolve.sql import sql
 PREVIOUS = ["record_key", "person_id", "household_id", "match_tier"]
 
 
-def clan_share_join(records: str, alias: str) -> str:
-    """SQL: a left join adding `clan_share` to the rows of `alias`, counted over `records`.
+def clan_shares_sql(records: str) -> str:
+    """SQL: (village_code, clan, clan_share) counted over `records`, every record of the register.
 
-    The share of a village's records that carry this clan name: a common clan is weak
-    evidence. `records` is every record of the register (an incremental pass's rows are few).
+    The share of a village's records that carry this clan name: a common clan is weak evidence.
     """
     return f"""
-        left join (
-            select village_code, clan, n / sum(n) over (partition by village_code) as clan_share
-            from (select village_code, clan, count(*) as n from {records} group by all)
-        ) clans
+        select village_code, clan, n / sum(n) over (partition by village_code) as clan_share
+        from (select village_code, clan, count(*) as n from {records} group by all)
+    """
+
+
+def clan_share_join(shares: str, alias: str) -> str:
+    """SQL: a left join adding `clan_share` to the rows of `alias` from `shares` (a relation)."""
+    return f"""
+        left join ({shares}) clans
             on clans.village_code is not distinct from {alias}.village_code
             and clans.clan is not distinct from {alias}.clan
     """
@@ -68,7 +72,7 @@ def load_features(
             p.household_id as prev_household_id,
             p.match_tier as prev_tier
         from records r
-        {clan_share_join("records", "r")}
+        {clan_share_join(clan_shares_sql("records"), "r")}
         left join previous_links p using (record_key)
         order by r.rid
         """
