@@ -82,3 +82,62 @@ def test_a_rerun_with_nothing_new_changes_nothing(staged: list[str], tmp_path: P
     again = resolve_files(staged, identity)
     assert again["mode"] == "incremental" and again["new_records"] == 0
     assert _links(identity).equals(first)
+
+
+def test_settled_records_and_a_kk_that_joins_two_households(tmp_path: Path) -> None:
+    """A returning person's record is settled by NIK, unless its KK leads to another household."""
+    from tests.resolve_cases import install_model, key, person, write_batch
+    from tests.test_resolve_tiers import nik
+
+    staging, identity = tmp_path / "staging", tmp_path / "identity"
+    install_model(identity)
+    old_kk, new_kk = "5301240101150001", "5301240202240002"
+    father, son = nik(20, 1, 1970, 1), nik(3, 4, 1998, 1)
+    files = [
+        write_batch(
+            staging,
+            "p3ke",
+            "2026-Q3",
+            [
+                person("Markus Kase", "1970-01-20", "L", father, old_kk),
+                person("Daniel Kase", "1998-04-03", "L", son, old_kk),
+                person("Sara Selan", "1999-06-11", "P", nik(11, 6, 1999, 2, True), new_kk),
+            ],
+        )
+    ]
+    assert resolve_files(files, identity)["mode"] == "full"
+    before = _links(identity)
+    assert (
+        before.loc[key("p3ke", "2026-Q3", 1), "household_id"]
+        != (before.loc[key("p3ke", "2026-Q3", 3), "household_id"])
+    )
+    files.append(
+        write_batch(
+            staging,
+            "b",
+            "2026-07",
+            [
+                person("Markus Kase", "1970-01-20", "L", father, old_kk),  # settles
+                person("Daniel Kase", "1998-04-03", "L", son, new_kk),  # moved to Sara's KK
+            ],
+        )
+    )
+    whole = tmp_path / "whole"
+    shutil.copytree(identity, whole)
+    (whole / STATE).unlink()
+
+    summary = resolve_files(files, identity)
+    assert summary["settled_by_nik"] == 1 and summary["new_records"] == 2
+    links = _links(identity)
+    assert (
+        links.loc[key("b", "2026-07", 1), "person_id"]
+        == before.loc[key("p3ke", "2026-Q3", 1), "person_id"]
+    )
+    assert links.loc[key("b", "2026-07", 1), "match_tier"] == "nik_exact"
+    # Daniel's new KK joins his household with Sara's: one household, under one ID
+    assert (
+        links.loc[key("p3ke", "2026-Q3", 1), "household_id"]
+        == (links.loc[key("p3ke", "2026-Q3", 3), "household_id"])
+    )
+    resolve_files(files, whole)
+    assert links[["person_id", "household_id"]].equals(_links(whole)[["person_id", "household_id"]])

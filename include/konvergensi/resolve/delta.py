@@ -1,10 +1,16 @@
 """Incremental pass: link only the new records against the register kept in the state file.
 
-The pass works on a scope: the new records plus the existing records they could link to (same
-valid NIK, a tier-2 block, a blocking-rule block), renumbered 0..m-1 in the `features` table
-the tiers use. Each existing person in scope starts as one cluster and brings a summary of its
-records outside the scope (source-periods, NIKs, sexes, birth years for the merge checks, and
-its record count for the ID vote), so a person untouched by new data is never loaded.
+1. `search`: the new records' NIK conflicts, tier-2 edges and tier-3 pairs (scored from REVIEW
+   up) are found against the whole register, with counts over the whole register.
+2. `settle`: a new record that only tier 1 joins, to a NIK one person holds, is set aside as
+   that person's record (it changes nothing but that person's summary).
+3. `build_scope`: the other new records plus the existing records the edges need (one anchor
+   per NIK, conflicts, the other ends of tier-2 and tier-3 edges), renumbered 0..m-1 in the
+   `features` table the tiers use. Each existing person in scope starts as one cluster and
+   brings a summary of its records outside the scope (source-periods, NIKs, sexes, birth
+   years for the merge checks, and its record count for the ID vote), so a person untouched
+   by new data is never loaded.
+4. `apply`: settled records and the pass's results go into the register in one transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +33,13 @@ from konvergensi.resolve.state import ALIAS, stamp
 REGISTER = f"{ALIAS}.records"
 # every record of the register (state plus new records), for the counts tiers make over it
 COUNTED = "name_match, nik16, nik_valid, village_code, clan"
-EVERY = f"(select {COUNTED} from {REGISTER} union all select {COUNTED} from fresh)"
+SETTLED = "settled_rows"  # new records settled by their NIK (see settle), with their IDs
+EVERY = (
+    f"(select {COUNTED} from {REGISTER} union all select {COUNTED} from fresh "
+    f"union all select {COUNTED} from {SETTLED})"
+)
+# the register as the pass sees it: the state plus the settled records
+LINKED = f"(select * from {REGISTER} union all by name select * from {SETTLED})"
 # what a pass reads from its scope's search against the register
 CONFLICTS = "delta_conflicts"  # NIKs held as conflicts, and NIKs a reviewer separated
 TIER2 = "scope_tier2"  # tier-2 edges by scope rid
@@ -51,6 +63,12 @@ def derive_new(con: duckdb.DuckDBPyConnection, files: list[str]) -> int:
     """Create `fresh`: features of the records in `files`, rids after the register's; count."""
     first = con.execute(f"select coalesce(max(rid) + 1, 0) from {REGISTER}").fetchall()[0][0]
     derive(con, files, "fresh", first)
+    con.execute(
+        f"create or replace table {SETTLED} as select *, "
+        "null::varchar as person_id, null::varchar as household_id, null::varchar as match_tier "
+        "from fresh where false"
+    )
+    con.execute("create or replace table settled_anchors (anchor bigint)")
     return con.execute("select count(*) from fresh").fetchall()[0][0]
 
 
@@ -119,14 +137,11 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
     return counts
 
 
-def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict) -> Register:
-    """Create `features` for the scope: new records and the existing records they need.
+def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict) -> dict[str, int]:
+    """Search the register for what the new records link to; the pairs per blocking rule.
 
-    Tier 1 needs one anchor per new record's NIK (its smallest rid) and every record of a
-    NIK held as a conflict; tiers 2 and 3 need the existing records they join to a new
-    record. Records a reviewer separated (pairs of record keys in `separated`) come in, and
-    a NIK they share is held like a conflict. Returns where the pass finds
-    what it counts over the register, and the scope's tier-3 pairs scored against it.
+    Creates the NIK conflicts (with any NIK a reviewer-separated pair of record keys in
+    `separated` shares), tier-2 edges `tier2` and tier-3 pairs `prescored` by register rid.
     """
     con.execute(
         f"""
@@ -140,7 +155,9 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
         """
     )
     con.execute(f"create or replace table {CONFLICTS} as {sql('nik_conflicts')}")
-    con.register("separated_pairs", separated)
+    con.register("separated", separated)
+    con.execute("create or replace table separated_pairs as select * from separated")
+    con.unregister("separated")
     con.execute(
         f"""
         insert into {CONFLICTS}
@@ -156,7 +173,100 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
     )
     con.execute(f"create or replace table clans as {clan_shares_sql(EVERY)}")
     _tier2_against_register(con)
-    blocking = _tier3_against_register(con, model)
+    return _tier3_against_register(con, model)
+
+
+def settle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Move from `fresh` to SETTLED the new records whose NIK settles them; their tier-1 edges.
+
+    A new record with a valid, unconflicted NIK that the register holds for one person joins
+    that person by tier 1 whatever else happens. When no other tier pairs it and its KK and
+    register family lead to that person's household only, nothing in the pass depends on it
+    but its person's summary, so it counts as one of that person's records outside the scope
+    (apply() adds it to the register and makes the NIK's anchor `nik_exact`, as tier 1 would).
+    Returns the edges (new rid, anchor rid) and leaves both ends in `features` for evidence.
+    """
+    con.execute(
+        f"""
+        create or replace table settled as
+        with paired as (
+            select rid_l as rid from tier2 union select rid_r from tier2
+            union select rid_l from prescored union select rid_r from prescored
+        ),
+        holders as (
+            select nik_valid, min(rid) as anchor, any_value(person_id) as person_id,
+                   any_value(household_id) as household_id
+            from {REGISTER}
+            where nik_valid in (select nik_valid from fresh)
+              and nik_valid not in (select nik from {CONFLICTS})
+            group by nik_valid
+            having count(distinct person_id) = 1
+        ),
+        candidates as (
+            select f.rid, f.kk_valid, f.family_key, h.anchor, h.person_id, h.household_id
+            from fresh f join holders h using (nik_valid)
+            where f.rid not in (select rid from paired)
+              and f.record_key not in (select record_key_l from separated_pairs)
+              and f.record_key not in (select record_key_r from separated_pairs)
+        ),
+        -- a KK or register family that leads to two households would merge them
+        split_kk as (
+            select kk_valid from (
+                select kk_valid, household_id from {REGISTER}
+                where kk_valid in (select kk_valid from candidates)
+                union all select kk_valid, household_id from candidates
+            )
+            where kk_valid is not null
+            group by kk_valid having count(distinct household_id) > 1
+        ),
+        split_family as (
+            select family_key from (
+                select family_key, household_id from {REGISTER}
+                where family_key in (select family_key from candidates)
+                union all select family_key, household_id from candidates
+            )
+            where family_key is not null
+            group by family_key having count(distinct household_id) > 1
+        )
+        select rid, anchor, person_id, household_id from candidates
+        where coalesce(kk_valid not in (select kk_valid from split_kk), true)
+          and coalesce(family_key not in (select family_key from split_family), true)
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SETTLED}
+        select f.*, s.person_id, s.household_id, 'nik_exact' as match_tier
+        from fresh f join settled s using (rid)
+        """
+    )
+    con.execute("create or replace table settled_anchors as select distinct anchor from settled")
+    con.execute("delete from fresh where rid in (select rid from settled)")
+    con.execute(
+        f"""
+        create or replace table features as
+        select * exclude (person_id, household_id, match_tier) from {SETTLED}
+        union all
+        select * exclude (person_id, household_id, match_tier) from {REGISTER}
+        where rid in (select anchor from settled)
+        """
+    )
+    edges = con.execute(
+        "select rid as rid_l, anchor as rid_r, 'nik_exact' as tier, 'linked' as status "
+        "from settled order by rid"
+    ).df()
+    con.execute("drop table settled")
+    return edges
+
+
+def build_scope(con: duckdb.DuckDBPyConnection, blocking: dict[str, int]) -> Register:
+    """Create `features` for the scope: the new records and the existing records they need.
+
+    Tier 1 needs one anchor per new record's NIK (its smallest rid) and every record of a
+    NIK held as a conflict; tiers 2 and 3 need the existing records they join to a new
+    record; records a reviewer separated come in too. Returns where the pass finds what it
+    counts over the register and the edges `search` found, by scope rid.
+    """
     con.execute(
         f"""
         create or replace table partners as
@@ -171,7 +281,6 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
         union select rid_l from prescored union select rid_r from prescored
         """
     )
-    con.unregister("separated_pairs")
     con.execute(
         f"""
         create or replace table features as
@@ -202,7 +311,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: 
             join features r on r.grid = s.rid_r
             """
         )
-    for table in ("prescored", "partners", "tier2", "clans"):
+    for table in ("prescored", "partners", "tier2", "clans", "separated_pairs"):
         con.execute(f"drop table {table}")
     return Register(
         names=EVERY,
@@ -227,7 +336,7 @@ def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
             from features where prev_person_id is not null group by all
         )
         select p.rep, r.source_period, r.nik_valid, r.sex, r.dob
-        from {REGISTER} r join reps p using (person_id)
+        from {LINKED} r join reps p using (person_id)
         where r.rid not in (select grid from features)
         """
     )
@@ -263,11 +372,11 @@ def household_nodes(
     touching = con.execute(
         f"""
         with by_kk as (
-            select distinct kk_valid, household_id from {REGISTER}
+            select distinct kk_valid, household_id from {LINKED}
             where kk_valid in (select kk_valid from features where is_new)
         ),
         by_family as (
-            select distinct family_key, household_id from {REGISTER}
+            select distinct family_key, household_id from {LINKED}
             where family_key in (select family_key from features where is_new)
         )
         select f.rid, k.household_id from features f join by_kk k using (kk_valid)
@@ -282,7 +391,7 @@ def household_nodes(
     )
     con.register("touched_households", pd.DataFrame({"household_id": households}))
     sizes = con.execute(
-        f"select household_id, count(*) as n from {REGISTER} "
+        f"select household_id, count(*) as n from {LINKED} "
         "where household_id in (select household_id from touched_households) group by all"
     ).df()
     con.unregister("touched_households")
@@ -310,56 +419,68 @@ def household_nodes(
 
 def apply(
     con: duckdb.DuckDBPyConnection,
-    assigned: pd.DataFrame,
-    merges: pd.DataFrame,
-    stamp_args: tuple[str, list[str], int],
+    assigned: pd.DataFrame | None,
+    merges: pd.DataFrame | None,
+    stamp_args: tuple[str, list[str], str],
 ) -> None:
-    """Write the pass into the register in one transaction, then stamp the state with the run.
+    """Write the pass into the register in one transaction, and stamp the state with the run.
 
-    Retired IDs redirect every record that held them, scope rows take their assigned IDs and
-    tiers (`assigned`: scope rid, person_id, household_id, match_tier), new rows are added.
+    Settled records join the register, retired IDs redirect every record that held them,
+    scope rows take their assigned IDs and tiers (`assigned`: scope rid, person_id,
+    household_id, match_tier), new rows are added. None: nothing but settled records.
     """
-    con.register("assigned", assigned)
-    con.register("merges", merges.astype("object"))
     con.execute("begin transaction")
     try:
-        for entity in ("person", "household"):
-            con.execute(
-                f"""
-                update {REGISTER} r set {entity}_id = m.to_id
-                from (select cast(from_id as varchar) as from_id,
-                             cast(to_id as varchar) as to_id
-                      from merges where entity = '{entity}' and kind = 'merge') m
-                where r.{entity}_id = m.from_id
-                """
-            )
+        con.execute(f"insert into {REGISTER} by name select * from {SETTLED}")
         con.execute(
             f"""
-            update {REGISTER} r
-            set person_id = a.person_id, household_id = a.household_id,
-                match_tier = a.match_tier
-            from assigned a join features f using (rid)
-            where r.rid = f.grid and not f.is_new
-              -- rows that keep their values are left alone (less to write)
-              and (r.person_id is distinct from a.person_id
-                   or r.household_id is distinct from a.household_id
-                   or r.match_tier is distinct from a.match_tier)
+            update {REGISTER} set match_tier = 'nik_exact'
+            where rid in (select anchor from settled_anchors)
+              and match_tier is distinct from 'nik_exact'
             """
         )
-        con.execute(
-            f"""
-            insert into {REGISTER} by name
-            select n.*, a.person_id, a.household_id, a.match_tier
-            from fresh n
-            join features f on f.grid = n.rid and f.is_new
-            join assigned a on a.rid = f.rid
-            """
-        )
+        if assigned is not None:
+            _apply_pass(con, assigned, merges)
         stamp(con, *stamp_args)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("assigned")
-        con.unregister("merges")
+
+
+def _apply_pass(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, merges: pd.DataFrame):
+    """The scope's part of apply()."""
+    con.register("assigned", assigned)
+    con.register("merges", merges.astype("object"))
+    for entity in ("person", "household"):
+        con.execute(
+            f"""
+            update {REGISTER} r set {entity}_id = m.to_id
+            from (select cast(from_id as varchar) as from_id, cast(to_id as varchar) as to_id
+                  from merges where entity = '{entity}' and kind = 'merge') m
+            where r.{entity}_id = m.from_id
+            """
+        )
+    con.execute(
+        f"""
+        update {REGISTER} r
+        set person_id = a.person_id, household_id = a.household_id, match_tier = a.match_tier
+        from assigned a join features f using (rid)
+        where r.rid = f.grid and not f.is_new
+          -- rows that keep their values are left alone (less to write)
+          and (r.person_id is distinct from a.person_id
+               or r.household_id is distinct from a.household_id
+               or r.match_tier is distinct from a.match_tier)
+        """
+    )
+    con.execute(
+        f"""
+        insert into {REGISTER} by name
+        select n.*, a.person_id, a.household_id, a.match_tier
+        from fresh n
+        join features f on f.grid = n.rid and f.is_new
+        join assigned a on a.rid = f.rid
+        """
+    )
+    con.unregister("assigned")
+    con.unregister("merges")

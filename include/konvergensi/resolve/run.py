@@ -116,9 +116,9 @@ def _tiers(
 
 
 def _evidence(
-    con: duckdb.DuckDBPyConnection, linkage: Linkage, run_id: str, version
+    con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, run_id: str, version
 ) -> pd.DataFrame:
-    edges = linkage.edges
+    """Evidence rows (evidence.sql) of `edges` between rids of `features`."""
     for column in ("reason", "match_weight", "match_probability", *person_model.WEIGHT_COLUMNS):
         if column not in edges:
             edges[column] = None
@@ -258,7 +258,7 @@ def _whole_pass(
     )
     previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
     tiers = _tiers(linkage, previous_tiers, linkage.labels)
-    evidence = _evidence(con, linkage, run_id, model_info.get("model_version"))
+    evidence = _evidence(con, linkage.edges, run_id, model_info.get("model_version"))
     queue = build_queue(
         _review_candidates(con, evidence),
         read_queue(identity_root) if incremental else read_queue(identity_root).iloc[:0],
@@ -306,24 +306,52 @@ def _delta_pass(
     """Link only the records of files the state has not seen (see delta.py)."""
     new_files = sorted(set(files) - known.files)
     stamp_args = (run_id, files, decided)
-    if not new_files or not delta.derive_new(con, new_files):
-        con.execute("begin transaction")
-        state_file.stamp(con, *stamp_args)
-        con.execute("commit")
+    if new_files and delta.derive_new(con, new_files):
+        return _link_new(con, identity_root, overrides, stamp_args)
+    con.execute("begin transaction")
+    state_file.stamp(con, *stamp_args)
+    con.execute("commit")
+    return Pass(
+        mode="incremental",
+        new_records=0,
+        evidence=pd.DataFrame(),
+        queue=read_queue(identity_root),
+        events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
+        linkage=None,
+        model_version=current_model(identity_root)[0],
+        linked_at=time.perf_counter(),
+    )
+
+
+def _link_new(
+    con: duckdb.DuckDBPyConnection,
+    identity_root: Path,
+    overrides: pd.DataFrame,
+    stamp_args: tuple[str, list[str], str],
+) -> Pass:
+    """The delta pass over table `fresh`: search the register, settle, link the scope."""
+    run_id = stamp_args[0]
+    model_info: dict = {}
+    model = _model_getter(con, identity_root, model_info)()
+    version = model_info["model_version"]
+    different = overrides[overrides["decision"] == "different"]
+    blocking = delta.search(con, different[PAIR_KEYS], model)
+    settled = delta.settle(con)
+    settled_evidence = _evidence(con, settled, run_id, version)
+    if not con.execute("select count(*) from fresh").fetchall()[0][0]:
+        delta.apply(con, None, None, stamp_args)
         return Pass(
             mode="incremental",
-            new_records=0,
-            evidence=pd.DataFrame(),
+            new_records=len(settled),
+            evidence=settled_evidence,
             queue=read_queue(identity_root),
             events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
             linkage=None,
-            model_version=current_model(identity_root)[0],
+            model_version=version,
             linked_at=time.perf_counter(),
+            extra={"scope_records": 0, "settled_by_nik": len(settled)},
         )
-    separated = overrides.loc[overrides["decision"] == "different", PAIR_KEYS]
-    model_info: dict = {}
-    model = _model_getter(con, identity_root, model_info)()
-    register = delta.build_scope(con, separated, model)
+    register = delta.build_scope(con, blocking)
     scope = delta.summarise(con)
     prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
     prior = prior.df()
@@ -333,7 +361,7 @@ def _delta_pass(
         scope.start,
         lambda: model,
         [],
-        set(_rids(keys, overrides[overrides["decision"] == "different"])),
+        set(_rids(keys, different)),
         outside=scope.outside,
         register=register,
     )
@@ -361,7 +389,7 @@ def _delta_pass(
         linkage.labels,
         scope.weights,
     )
-    evidence = _evidence(con, linkage, run_id, model_info.get("model_version"))
+    evidence = _evidence(con, linkage.edges, run_id, version)
     queue = build_queue(
         _review_candidates(con, evidence), read_queue(identity_root), overrides, None, run_id
     )
@@ -369,14 +397,14 @@ def _delta_pass(
     delta.apply(con, _assigned(person_ids, node_ids[: len(keys)], tiers), events, stamp_args)
     return Pass(
         mode="incremental",
-        new_records=scope.new_records,
-        evidence=evidence,
+        new_records=scope.new_records + len(settled),
+        evidence=pd.concat([settled_evidence, evidence], ignore_index=True),
         queue=queue,
         events=events,
         linkage=linkage,
-        model_version=model_info.get("model_version"),
+        model_version=version,
         linked_at=linked_at,
-        extra={"scope_records": len(keys)},
+        extra={"scope_records": len(keys), "settled_by_nik": len(settled)},
     )
 
 
