@@ -19,6 +19,7 @@ from konvergensi.resolve.components import connected_components
 
 FORCED = "forced"  # a reviewer said same: no constraint applies
 NEAR_NIK = "near_nik"  # may join two NIKs one edit apart
+SMALL = 8  # start clusters up to this size are summarised without array masks
 
 
 class Outside:
@@ -90,7 +91,11 @@ class _Groups:
         if root not in self.info:
             lo, hi = np.searchsorted(self._sorted, [root, root + 1])
             rows = self._order[lo:hi]
-            sets = [self._present(values[rows]) for values in self._columns()]
+            if hi - lo <= SMALL:  # most start clusters: plain indexing beats array masks
+                listed = rows.tolist()
+                sets = [{v for r in listed if (v := int(c[r])) >= 0} for c in self._columns()]
+            else:
+                sets = [self._present(values[rows]) for values in self._columns()]
             outside = self.c.outside
             for row in rows.tolist() if outside is not None else ():
                 if row in outside:

@@ -106,6 +106,7 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
     Returns the pairs each blocking rule found.
     """
     columns = "rid, nik_valid, village_code, dob, name_match, kecamatan_code, given, kk_valid"
+    compared = ", ".join(person_model.RECORD_COMPARED)
     residue = f"(nik_valid is null or nik_valid in (select nik from {CONFLICTS})) as residue"
     con.execute(f"create or replace table new_blocks as select {columns}, {residue} from fresh")
     con.execute(
@@ -117,10 +118,9 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
         create or replace table pair_records as
         with wanted as (select rid_l as rid from candidates union select rid_r from candidates),
         rows as (
-            select * from fresh where rid in (select rid from wanted)
-            union all by name
-            select * exclude (person_id, household_id, match_tier) from {REGISTER}
-            where rid in (select rid from wanted)
+            select rid, {compared} from fresh where rid in (select rid from wanted)
+            union all
+            select rid, {compared} from {REGISTER} where rid in (select rid from wanted)
         )
         select s.*, clans.clan_share from rows s
         {clan_share_join("select * from clans", "s")}

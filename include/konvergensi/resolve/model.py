@@ -137,6 +137,20 @@ def locus_comparison() -> dict[str, Any]:
 
 
 COMPARISONS = ("name", "dob", "sex", "locus")
+# what the comparisons read: a record's derived columns, and its clan's share in the village
+RECORD_COMPARED = (
+    "name_match",
+    "name_sorted",
+    "tokens",
+    "given",
+    "clan",
+    "dob",
+    "dob_placeholder",
+    "sex",
+    "village_code",
+    "kecamatan_code",
+)
+COMPARED = (*RECORD_COMPARED, "clan_share")
 WEIGHT_COLUMNS = (*(f"mw_{c}" for c in COMPARISONS), "mw_tf_adj_name")
 
 
@@ -209,7 +223,7 @@ def score(
     con.execute(
         f"""
         create or replace table __konvergensi_pair_records as
-        select * from {records}
+        select rid, {", ".join(COMPARED)} from {records}
         where rid in (select rid_l from {pairs} union select rid_r from {pairs})
         """
     )
