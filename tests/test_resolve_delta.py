@@ -141,3 +141,18 @@ def test_settled_records_and_a_kk_that_joins_two_households(tmp_path: Path) -> N
     )
     resolve_files(files, whole)
     assert links[["person_id", "household_id"]].equals(_links(whole)[["person_id", "household_id"]])
+
+    # a run whose only new record settles links no scope at all
+    files.append(
+        write_batch(
+            staging, "c", "2026-08", [person("Markus Kase", "1970-01-20", "L", father, old_kk)]
+        )
+    )
+    again = resolve_files(files, identity)
+    assert (again["settled_by_nik"], again["scope_records"], again["new_records"]) == (1, 0, 1)
+    after = _links(identity)
+    assert (
+        after.loc[key("c", "2026-08", 1), "person_id"]
+        == links.loc[key("b", "2026-07", 1), "person_id"]
+    )
+    assert after.loc[links.index, "person_id"].equals(links["person_id"])

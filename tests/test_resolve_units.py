@@ -78,3 +78,13 @@ def test_reviewers_different_beats_everything_but_same_is_forced() -> None:
     assert outcome.labels[0] == outcome.labels[1]  # NIK groups are joined before the checks
     labels = run([(0, 1, "probabilistic"), (0, 2, FORCED)], c)
     assert labels[0] != labels[1] and labels[0] == labels[2]
+
+
+def test_rule_columns_cover_every_blocking_rule() -> None:
+    """An incremental run blocks on RULE_COLUMNS only, so every rule must read from them."""
+    import re
+
+    from konvergensi.resolve.blocking import RULE_COLUMNS, RULES
+
+    read = {re.sub(r"^\w+\((\w+)\)$", r"\1", c) for _, columns in RULES for c in columns}
+    assert read == set(RULE_COLUMNS)

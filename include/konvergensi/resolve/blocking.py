@@ -18,6 +18,8 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kk", ("kk_valid",)),
     ("name+dob", ("name_match", "dob")),
 )
+# the record columns the rules read
+RULE_COLUMNS = ("village_code", "dob", "name_match", "kecamatan_code", "given", "kk_valid")
 
 
 def join_condition(columns: tuple[str, ...], left: str = "a", right: str = "b") -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from konvergensi.resolve import model as person_model
-from konvergensi.resolve.blocking import build_candidates, new_to_register_sql
+from konvergensi.resolve.blocking import RULE_COLUMNS, build_candidates, new_to_register_sql
 from konvergensi.resolve.clustering import Outside, start_labels
 from konvergensi.resolve.components import connected_components, group_edges
 from konvergensi.resolve.features import clan_share_join, clan_shares_sql, derive
@@ -105,7 +105,7 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
     pass's (tier 2 may still link some); the pass keeps the pairs its own residue finds.
     Returns the pairs each blocking rule found.
     """
-    columns = "rid, nik_valid, village_code, dob, name_match, kecamatan_code, given, kk_valid"
+    columns = ", ".join(("rid", "nik_valid", *RULE_COLUMNS))
     compared = ", ".join(person_model.RECORD_COMPARED)
     residue = f"(nik_valid is null or nik_valid in (select nik from {CONFLICTS})) as residue"
     con.execute(f"create or replace table new_blocks as select {columns}, {residue} from fresh")

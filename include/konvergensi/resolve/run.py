@@ -311,15 +311,27 @@ def _delta_pass(
     con.execute("begin transaction")
     state_file.stamp(con, *stamp_args)
     con.execute("commit")
+    return _nothing_linked(identity_root, current_model(identity_root)[0])
+
+
+def _nothing_linked(
+    identity_root: Path,
+    version: str,
+    evidence: pd.DataFrame | None = None,
+    extra: dict | None = None,
+) -> Pass:
+    """An incremental pass that linked nothing beyond `evidence` (records settled by NIK)."""
+    settled = 0 if extra is None else extra["settled_by_nik"]
     return Pass(
         mode="incremental",
-        new_records=0,
-        evidence=pd.DataFrame(),
+        new_records=settled,
+        evidence=pd.DataFrame() if evidence is None else evidence,
         queue=read_queue(identity_root),
         events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
         linkage=None,
-        model_version=current_model(identity_root)[0],
+        model_version=version,
         linked_at=time.perf_counter(),
+        extra=extra or {},
     )
 
 
@@ -340,17 +352,8 @@ def _link_new(
     settled_evidence = _evidence(con, settled, run_id, version)
     if not con.execute("select count(*) from fresh").fetchall()[0][0]:
         delta.apply(con, None, None, stamp_args)
-        return Pass(
-            mode="incremental",
-            new_records=len(settled),
-            evidence=settled_evidence,
-            queue=read_queue(identity_root),
-            events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
-            linkage=None,
-            model_version=version,
-            linked_at=time.perf_counter(),
-            extra={"scope_records": 0, "settled_by_nik": len(settled)},
-        )
+        extra = {"scope_records": 0, "settled_by_nik": len(settled)}
+        return _nothing_linked(identity_root, version, settled_evidence, extra)
     register = delta.build_scope(con, blocking)
     scope = delta.summarise(con)
     prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
