@@ -176,6 +176,21 @@ def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict)
     return _tier3_against_register(con, model)
 
 
+def _split_households(column: str) -> str:
+    """SQL CTE split_<column>: the values the register and `candidates` give two households."""
+    return f"""
+        split_{column} as (
+            select {column} from (
+                select {column}, household_id from {REGISTER}
+                where {column} in (select {column} from candidates)
+                union all select {column}, household_id from candidates
+            )
+            where {column} is not null
+            group by {column} having count(distinct household_id) > 1
+        )
+    """
+
+
 def settle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Move from `fresh` to SETTLED the new records whose NIK settles them; their tier-1 edges.
 
@@ -210,27 +225,11 @@ def settle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
               and f.record_key not in (select record_key_r from separated_pairs)
         ),
         -- a KK or register family that leads to two households would merge them
-        split_kk as (
-            select kk_valid from (
-                select kk_valid, household_id from {REGISTER}
-                where kk_valid in (select kk_valid from candidates)
-                union all select kk_valid, household_id from candidates
-            )
-            where kk_valid is not null
-            group by kk_valid having count(distinct household_id) > 1
-        ),
-        split_family as (
-            select family_key from (
-                select family_key, household_id from {REGISTER}
-                where family_key in (select family_key from candidates)
-                union all select family_key, household_id from candidates
-            )
-            where family_key is not null
-            group by family_key having count(distinct household_id) > 1
-        )
+        {_split_households("kk_valid")},
+        {_split_households("family_key")}
         select rid, anchor, person_id, household_id from candidates
-        where coalesce(kk_valid not in (select kk_valid from split_kk), true)
-          and coalesce(family_key not in (select family_key from split_family), true)
+        where coalesce(kk_valid not in (select kk_valid from split_kk_valid), true)
+          and coalesce(family_key not in (select family_key from split_family_key), true)
         """
     )
     con.execute(
