@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ from konvergensi.resolve.models_store import current_model
 from konvergensi.resolve.registry import follow, read_registry
 from konvergensi.resolve.review import export_queue, import_decisions, read_queue
 from konvergensi.resolve.run import resolve_files, retrain
+from konvergensi.resolve.state import STATE
 from tests.resolve_cases import OTHER_VILLAGE, install_model, key, person, write_batch
 from tests.test_resolve_tiers import nik
 
@@ -199,6 +201,22 @@ def test_reviewer_can_separate_records_that_share_a_nik(zones, tmp_path: Path) -
     _decide(identity, tmp_path / "decisions.csv", (a, b), "different")
     resolve_files(files, identity)
     assert links_of(identity)[a] != links_of(identity)[b]
+
+    # a later extract with the same NIK: linked incrementally, the NIK held like a conflict
+    shared = nik(12, 3, 1980, 1)
+    files.append(
+        write_batch(staging, "c", "2026-08", [person("Yohanes Benu", "1980-03-12", "L", shared)])
+    )
+    whole = tmp_path / "whole"
+    shutil.copytree(identity, whole)
+    (whole / STATE).unlink()
+    summary = resolve_files(files, identity)
+    assert summary["mode"] == "incremental" and summary["settled_by_nik"] == 0
+    assert summary["scope_records"] >= 3  # the new record and both records of the held NIK
+    links = links_of(identity)
+    assert links[a] != links[b]
+    resolve_files(files, whole)
+    assert links.equals(links_of(whole))
 
 
 def test_command_line_explains_and_round_trips_a_review(
