@@ -156,3 +156,33 @@ def test_settled_records_and_a_kk_that_joins_two_households(tmp_path: Path) -> N
         == links.loc[key("b", "2026-07", 1), "person_id"]
     )
     assert after.loc[links.index, "person_id"].equals(links["person_id"])
+
+
+def test_an_anchor_that_a_pass_also_links_keeps_the_tier_of_its_settled_record(
+    tmp_path: Path,
+) -> None:
+    """Tier 1 is the strongest tier: the pass's own link to the anchor does not replace it."""
+    from tests.resolve_cases import install_model, key, person, write_batch
+    from tests.test_resolve_tiers import nik
+
+    staging, identity = tmp_path / "staging", tmp_path / "identity"
+    install_model(identity)
+    shared = nik(12, 3, 1980, 1)
+    files = [
+        write_batch(staging, "a", "2026-07", [person("Yohanes Benu", "1980-03-12", "L", shared)])
+    ]
+    resolve_files(files, identity)
+    anchor = key("a", "2026-07", 1)
+    assert _links(identity).loc[anchor, "match_tier"] == "singleton"
+    # the NIK alone joins this one (day and month swapped, another kecamatan): it settles
+    returning = person("Yohanes Benu", "1980-12-03", "L", shared, village="53.01.25.2001")
+    files.append(write_batch(staging, "b", "2026-07", [returning]))
+    # no NIK: the probabilistic tier links this one to the anchor
+    files.append(write_batch(staging, "c", "2026-07", [person("Yohanes Benu", "1980-03-12", "L")]))
+    summary = resolve_files(files, identity)
+    links = _links(identity)
+    assert summary["settled_by_nik"] == 1
+    assert links.loc[key("b", "2026-07", 1), "person_id"] == links.loc[anchor, "person_id"]
+    assert links.loc[key("c", "2026-07", 1), "person_id"] == links.loc[anchor, "person_id"]
+    assert links.loc[key("c", "2026-07", 1), "match_tier"] == "probabilistic"
+    assert links.loc[anchor, "match_tier"] == "nik_exact"

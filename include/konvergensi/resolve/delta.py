@@ -426,11 +426,15 @@ def apply(
 
     Settled records join the register, retired IDs redirect every record that held them,
     scope rows take their assigned IDs and tiers (`assigned`: scope rid, person_id,
-    household_id, match_tier), new rows are added. None: nothing but settled records.
+    household_id, match_tier), new rows are added, and the anchors of settled records become
+    `nik_exact`. `assigned` None: nothing but settled records.
     """
     con.execute("begin transaction")
     try:
         con.execute(f"insert into {REGISTER} by name select * from {SETTLED}")
+        if assigned is not None:
+            _apply_pass(con, assigned, merges)
+        # last: tier 1 is the strongest tier, whatever else the pass linked an anchor by
         con.execute(
             f"""
             update {REGISTER} set match_tier = 'nik_exact'
@@ -438,8 +442,6 @@ def apply(
               and match_tier is distinct from 'nik_exact'
             """
         )
-        if assigned is not None:
-            _apply_pass(con, assigned, merges)
         stamp(con, *stamp_args)
         con.execute("commit")
     except Exception:
