@@ -186,3 +186,33 @@ def test_an_anchor_that_a_pass_also_links_keeps_the_tier_of_its_settled_record(
     assert links.loc[key("c", "2026-07", 1), "person_id"] == links.loc[anchor, "person_id"]
     assert links.loc[key("c", "2026-07", 1), "match_tier"] == "probabilistic"
     assert links.loc[anchor, "match_tier"] == "nik_exact"
+
+
+def test_settled_records_do_not_vote_for_their_household_id(tmp_path: Path) -> None:
+    """A merge of two equal households keeps the smaller ID, as a whole pass would: a settled
+    record (new, so without a previous ID) adds no weight to its household's claim."""
+    from tests.resolve_cases import install_model, key, person, write_batch
+    from tests.test_resolve_tiers import nik
+
+    staging, identity = tmp_path / "staging", tmp_path / "identity"
+    install_model(identity)
+    kk_a, kk_b = "5301240101150001", "5301240202240002"
+    first = {
+        "a": person("Markus Kase", "1970-01-20", "L", nik(20, 1, 1970, 1), kk_a),
+        "b": person("Sara Selan", "1985-06-11", "P", nik(11, 6, 1985, 2, True), kk_b, family="F1"),
+    }
+    files = [write_batch(staging, "a", "2026-07", list(first.values()))]
+    resolve_files(files, identity)
+    households = _links(identity)["household_id"]
+    ids = {"a": households[key("a", "2026-07", 1)], "b": households[key("a", "2026-07", 2)]}
+    assert ids["a"] != ids["b"]
+    larger = max(ids, key=ids.get)
+    files.append(write_batch(staging, "b", "2026-08", [first[larger]]))  # settles there
+    # a new person whose KK is Markus's and whose family is Sara's joins the two households
+    newcomer = person("Yakobus Nope", "2001-02-03", "L", nik(3, 2, 2001, 3), kk_a, family="F1")
+    files.append(write_batch(staging, "a", "2026-08", [newcomer]))
+
+    summary = resolve_files(files, identity)
+    assert summary["settled_by_nik"] == 1
+    merged = set(_links(identity)["household_id"])
+    assert merged == {min(ids.values())}

@@ -88,3 +88,33 @@ def test_rule_columns_cover_every_blocking_rule() -> None:
 
     read = {re.sub(r"^\w+\((\w+)\)$", r"\1", c) for _, columns in RULES for c in columns}
     assert read == set(RULE_COLUMNS)
+
+
+def test_settled_records_count_for_their_person_but_do_not_vote() -> None:
+    """A delta scope row stands for its person's records outside the scope, settled ones too,
+    but only records with a previous ID vote for that ID (as in a whole-register pass)."""
+    import duckdb
+
+    from konvergensi.resolve import delta
+
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as state")
+    columns = "rid bigint, person_id varchar, source_period varchar, nik_valid varchar, "
+    columns += "sex varchar, dob date"
+    con.execute(f"create table state.records ({columns})")
+    con.execute(f"create table {delta.SETTLED} ({columns})")
+    con.execute(
+        "insert into state.records values (0, 'P1', 'a|2026-07', null, 'L', '1980-03-12'), "
+        "(1, 'P1', 'b|2026-07', null, 'L', '1980-03-12')"
+    )
+    con.execute(f"insert into {delta.SETTLED} values (5, 'P1', 'c|2026-08', null, 'L', null)")
+    con.execute(
+        "create table features as select * from (values (0, 0, 'P1'), (1, 9, null)) "
+        "t(rid, grid, prev_person_id)"
+    )
+    scope = delta.summarise(con)
+    assert scope.records.tolist() == [3, 1]
+    assert scope.votes.tolist() == [2, 1]
+    assert scope.new_records == 1
+    source_periods = scope.outside.get(0)[0]
+    assert len(source_periods) == 2  # b|2026-07 and the settled c|2026-08

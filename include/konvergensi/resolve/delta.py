@@ -39,7 +39,10 @@ EVERY = (
     f"union all select {COUNTED} from {SETTLED})"
 )
 # the register as the pass sees it: the state plus the settled records
-LINKED = f"(select * from {REGISTER} union all by name select * from {SETTLED})"
+LINKED = (
+    f"(select *, false as settled from {REGISTER} "
+    f"union all by name select *, true as settled from {SETTLED})"
+)
 # what a pass reads from its scope's search against the register
 CONFLICTS = "delta_conflicts"  # NIKs held as conflicts, and NIKs a reviewer separated
 TIER2 = "scope_tier2"  # tier-2 edges by scope rid
@@ -55,7 +58,8 @@ class Scope:
 
     start: np.ndarray  # start label (representative rid) per scope rid
     outside: Outside  # representative -> codes of its person's records outside the scope
-    weights: np.ndarray  # records each scope row stands for in the ID vote
+    records: np.ndarray  # records each scope row stands for
+    votes: np.ndarray  # of those, the ones holding a previous person ID (the ID vote)
     new_records: int
 
 
@@ -334,14 +338,21 @@ def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
             select prev_person_id as person_id, min(rid) as rep
             from features where prev_person_id is not null group by all
         )
-        select p.rep, r.source_period, r.nik_valid, r.sex, r.dob
+        select p.rep, r.source_period, r.nik_valid, r.sex, r.dob, r.settled
         from {LINKED} r join reps p using (person_id)
         where r.rid not in (select grid from features)
         """
     )
-    counts = con.execute("select rep, count(*) as n from outside group by rep").fetchnumpy()
-    weights = np.ones(len(rows), dtype=np.int64)
-    weights[np.asarray(counts["rep"], dtype=np.int64)] += np.asarray(counts["n"], dtype=np.int64)
+    counts = con.execute(
+        "select rep, count(*) as n, count(*) filter (where not settled) as voting "
+        "from outside group by rep"
+    ).fetchnumpy()
+    reps = np.asarray(counts["rep"], dtype=np.int64)
+    records = np.ones(len(rows), dtype=np.int64)
+    records[reps] += np.asarray(counts["n"], dtype=np.int64)
+    # settled records have no previous ID: like new records in a whole pass, they do not vote
+    votes = np.ones(len(rows), dtype=np.int64)
+    votes[reps] += np.asarray(counts["voting"], dtype=np.int64)
     found = con.execute(
         f"""
         select rep, 0 as kind, {CODES["source_period"]} as code from outside
@@ -352,7 +363,7 @@ def summarise(con: duckdb.DuckDBPyConnection) -> Scope:
     ).fetchnumpy()
     con.execute("drop table outside")
     outside = Outside(*(np.asarray(found[c], dtype=np.int64) for c in ("rep", "kind", "code")))
-    return Scope(start, outside, weights, int(pd.isna(previous).sum()))
+    return Scope(start, outside, records, votes, int(pd.isna(previous).sum()))
 
 
 def household_nodes(
@@ -390,7 +401,7 @@ def household_nodes(
     )
     con.register("touched_households", pd.DataFrame({"household_id": households}))
     sizes = con.execute(
-        f"select household_id, count(*) as n from {LINKED} "
+        f"select household_id, count(*) as n from {REGISTER} "
         "where household_id in (select household_id from touched_households) group by all"
     ).df()
     con.unregister("touched_households")

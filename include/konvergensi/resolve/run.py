@@ -375,7 +375,7 @@ def _link_new(
         prior["prev_person_id"].to_numpy(dtype=object, na_value=None),
         "P",
         _issued(con, identity_root, "person"),
-        scope.weights,
+        scope.votes,
     )
     node_keys, node_labels, node_previous, node_weights = delta.household_nodes(con, linkage.labels)
     node_ids, household_events = assign_ids(
@@ -390,7 +390,7 @@ def _link_new(
         linkage,
         prior["prev_tier"].to_numpy(dtype=object, na_value=None),
         linkage.labels,
-        scope.weights,
+        scope.records,
     )
     evidence = _evidence(con, linkage.edges, run_id, version)
     queue = build_queue(
