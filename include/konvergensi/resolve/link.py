@@ -69,7 +69,8 @@ class Register:
     """Where a pass finds what it counts over the whole register (SQL relations).
 
     A pass over every record counts in `features`; an incremental pass's `features` holds only
-    its scope, so it points these at the register and gives the NIK conflicts it computed.
+    its scope, so it points these at the register and gives what it found against the register
+    (NIK conflicts, tier-2 edges, scored tier-3 pairs) instead of searching its scope.
     """
 
     names: str = "features"  # name_match of every record: name frequencies
