@@ -11,6 +11,7 @@ import pytest
 
 from konvergensi.config import PROJECT_ROOT
 from konvergensi.contracts import load_contracts
+from konvergensi.resolve.review import read_queue
 from konvergensi.resolve.run import resolve_files
 from konvergensi.resolve.state import STATE
 from konvergensi.staging_zone import current_batches
@@ -70,6 +71,12 @@ def test_delta_pass_equals_whole_register_pass(staged: list[str], tmp_path: Path
     for column in ("person_id", "household_id"):
         assert (delta_links[column] == whole_links[column]).all(), column
         assert _partition(delta_links[column]) == _partition(whole_links[column])
+    # the same pairs wait for clerical review
+    queues = [
+        read_queue(root)[["record_key_l", "record_key_r", "reason"]]
+        for root in (delta_root, whole_root)
+    ]
+    assert len(queues[0]) and queues[0].equals(queues[1])
     # a person untouched by the new records keeps their ID; changes are recorded merges
     changed = before.index[before["person_id"] != delta_links.loc[before.index, "person_id"]]
     assert by_delta["events"].get("person/merge", 0) >= len(set(before.loc[changed, "person_id"]))
@@ -216,3 +223,35 @@ def test_settled_records_do_not_vote_for_their_household_id(tmp_path: Path) -> N
     assert summary["settled_by_nik"] == 1
     merged = set(_links(identity)["household_id"])
     assert merged == {min(ids.values())}
+
+
+def test_a_held_nik_queues_the_same_pairs_in_both_passes(tmp_path: Path) -> None:
+    """Review pairs of a NIK held as a conflict are built around its first record by key, so a
+    delta pass (which numbers records in arrival order) queues what a whole pass queues."""
+    from tests.resolve_cases import install_model, key, person, write_batch
+    from tests.test_resolve_tiers import nik
+
+    staging, identity = tmp_path / "staging", tmp_path / "identity"
+    install_model(identity)
+    shared = nik(12, 3, 1980, 1)
+    rows = [
+        person("Yohanes Benu", "1980-03-12", "L", shared),
+        person("Maria Tefa", "1992-07-01", "P", shared, village="53.01.25.2001"),
+    ]
+    files = [write_batch(staging, "b", "2026-07", rows)]
+    resolve_files(files, identity)
+    # a later record of that NIK whose key sorts before the first two
+    files.append(
+        write_batch(staging, "a", "2026-08", [person("Yohanes Benu", "1980-03-12", "L", shared)])
+    )
+    whole = tmp_path / "whole"
+    shutil.copytree(identity, whole)
+    (whole / STATE).unlink()
+    assert resolve_files(files, identity)["scope_records"] == 3
+    resolve_files(files, whole)
+    pairs = [
+        set(zip(q["record_key_l"], q["record_key_r"], strict=True))
+        for q in (read_queue(identity), read_queue(whole))
+    ]
+    assert (key("a", "2026-08", 1), key("b", "2026-07", 2)) in pairs[1]
+    assert pairs[0] == pairs[1]
