@@ -64,7 +64,10 @@ class Scope:
 
 
 def derive_new(con: duckdb.DuckDBPyConnection, files: list[str]) -> int:
-    """Create `fresh`: features of the records in `files`, rids after the register's; count."""
+    """Create `fresh`: features of the records in `files`, rids after the register's; count.
+
+    Also the (empty) tables settle() fills, so that EVERY and LINKED read before settling.
+    """
     first = con.execute(f"select coalesce(max(rid) + 1, 0) from {REGISTER}").fetchall()[0][0]
     derive(con, files, "fresh", first)
     con.execute(

@@ -317,21 +317,20 @@ def _delta_pass(
 def _nothing_linked(
     identity_root: Path,
     version: str,
+    settled: int | None = None,
     evidence: pd.DataFrame | None = None,
-    extra: dict | None = None,
 ) -> Pass:
-    """An incremental pass that linked nothing beyond `evidence` (records settled by NIK)."""
-    settled = 0 if extra is None else extra["settled_by_nik"]
+    """An incremental pass that linked no scope: nothing new, or only `settled` records."""
     return Pass(
         mode="incremental",
-        new_records=settled,
+        new_records=settled or 0,
         evidence=pd.DataFrame() if evidence is None else evidence,
         queue=read_queue(identity_root),
         events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
         linkage=None,
         model_version=version,
         linked_at=time.perf_counter(),
-        extra=extra or {},
+        extra={} if settled is None else {"scope_records": 0, "settled_by_nik": settled},
     )
 
 
@@ -352,8 +351,7 @@ def _link_new(
     settled_evidence = _evidence(con, settled, run_id, version)
     if not con.execute("select count(*) from fresh").fetchall()[0][0]:
         delta.apply(con, None, None, stamp_args)
-        extra = {"scope_records": 0, "settled_by_nik": len(settled)}
-        return _nothing_linked(identity_root, version, settled_evidence, extra)
+        return _nothing_linked(identity_root, version, len(settled), settled_evidence)
     register = delta.build_scope(con, blocking)
     scope = delta.summarise(con)
     prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
