@@ -225,7 +225,7 @@ def blocking(root: Path) -> str:
     files = current_files(root)
     con = duckdb.connect()
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in ("record_key", "person_id")})
-    load_features(con, files, empty.assign(household_id="", match_tier=""), root, [], False)
+    load_features(con, files, empty.assign(household_id="", match_tier=""), False)
     prepare_tiers(con, set())
     keys = con.execute("select rid, record_key, residue from features order by rid").df()
     truth = truth_of(files, root / "truth").reindex(keys["record_key"]).to_numpy()

@@ -11,8 +11,14 @@ import pytest
 
 from konvergensi.config import PROJECT_ROOT
 from konvergensi.contracts import load_contracts
+from konvergensi.resolve import model as person_model
+from konvergensi.resolve.blocking import build_candidates
+from konvergensi.resolve.features import load_features
+from konvergensi.resolve.link import prepare_tiers
+from konvergensi.resolve.models_store import PREDICT, current_model, predict_query
 from konvergensi.resolve.review import read_queue
-from konvergensi.resolve.run import resolve_files
+from konvergensi.resolve.run import read_links, resolve_files
+from konvergensi.resolve.sql import quiet_connection
 from konvergensi.resolve.state import STATE
 from konvergensi.staging_zone import current_batches
 from konvergensi.synthetic import generate
@@ -255,3 +261,42 @@ def test_a_held_nik_queues_the_same_pairs_in_both_passes(tmp_path: Path) -> None
     ]
     assert (key("a", "2026-08", 1), key("b", "2026-07", 2)) in pairs[1]
     assert pairs[0] == pairs[1]
+
+
+def test_the_compiled_model_scores_as_splink_predicts(staged: list[str], tmp_path: Path) -> None:
+    """A run scores with the model's compiled query (predict.sql): splink's own predictions."""
+    from splink import DuckDBAPI, Linker
+
+    identity = tmp_path / "identity"
+    resolve_files(staged, identity)
+    version, model = current_model(identity)
+    assert (identity / "models" / version / PREDICT).exists()  # compiled when trained
+    con = quiet_connection()
+    load_features(con, staged, read_links(identity).iloc[:0], False)
+    prepare_tiers(con, set())
+    build_candidates(con)
+    person_model.score(con, predict_query(identity, version, model), "candidates")
+    ours = con.execute("select * from scored order by rid_l, rid_r").df()
+
+    db_api = DuckDBAPI(con.cursor())
+    records = db_api.register("features", table_name="splink_records")
+    linker = Linker(records, model)
+    con.execute(
+        "create table splink_tf as select name_match, count(*) / sum(count(*)) over () "
+        "as tf_name_match from features where name_match is not null group by name_match"
+    )
+    tf = db_api.register("splink_tf", table_name="splink_tf_lookup")
+    linker.table_management.register_term_frequency_lookup(tf, "name_match")
+    con.execute(
+        "create table splink_blocked as select '0' as match_key, rid_l as join_key_l, "
+        "rid_r as join_key_r from candidates"
+    )
+    blocked = db_api.register("splink_blocked", table_name="splink_blocked_pairs")
+    linker.table_management.register_blocked_pairs_for_predict(blocked)
+    columns = ", ".join(ours.columns)
+    splink = con.execute(
+        f"select {columns} from {linker.inference.predict().physical_name} order by rid_l, rid_r"
+    ).df()
+
+    assert len(ours) > 1000 and ours["match_probability"].between(0.9, 1).any()
+    pd.testing.assert_frame_equal(ours, splink, check_exact=False, rtol=1e-12)

@@ -82,29 +82,34 @@ def derive_new(con: duckdb.DuckDBPyConnection, files: list[str]) -> int:
 def _tier2_against_register(con: duckdb.DuckDBPyConnection) -> None:
     """Table `tier2` (by register rid): tier-2 edges of new records against the register.
 
-    Tier 2 runs over the new records and the existing records with a 16-digit NIK in their
-    blocks (village with birth date or name), with the pass's NIK conflicts.
+    The eligible records (tier2_eligible.sql) are the new records with a usable 16-digit NIK
+    and the existing ones in their blocks (village with birth date or name), found by
+    searching the register; the pass's NIK conflicts hold.
     """
-    con.execute(
+    con.execute(f"create or replace table nik_conflicts as select nik from {CONFLICTS}")
+    usable = (
+        "nik16 is not null and coalesce(nik_valid not in (select nik from nik_conflicts), true)"
+    )
+    tier2_edges(
+        con,
+        EVERY,
         f"""
-        create or replace table features as
-        with usable_new as (select village_code, dob, name_match from fresh where nik16 is not null)
-        select {TIER2_FIELDS}, true as is_new from fresh r
+        with new as materialized (
+            select {TIER2_FIELDS}, true as is_new from fresh where {usable}
+        )
+        select * from new
         union all
         select {TIER2_FIELDS}, false from {REGISTER} r
-        where r.nik16 is not null
-          and (exists (select 1 from usable_new n
-                       where n.village_code = r.village_code and n.dob = r.dob)
-               or exists (select 1 from usable_new n
+        where {usable}
+          and (exists (select 1 from new n where n.village_code = r.village_code and n.dob = r.dob)
+               or exists (select 1 from new n
                           where n.village_code = r.village_code
                             and n.name_match = r.name_match))
-        """
+        """,
     )
-    con.execute(f"create or replace table nik_conflicts as select nik from {CONFLICTS}")
-    tier2_edges(con, EVERY)
 
 
-def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict[str, int]:
+def _tier3_against_register(con: duckdb.DuckDBPyConnection, predict: str) -> dict[str, int]:
     """Table `prescored`: tier-3 pairs of a new record scored against the whole register.
 
     Only pairs from REVIEW up count in a pass, so only their existing records join the scope.
@@ -133,7 +138,7 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
         {clan_share_join("select * from clans", "s")}
         """
     )
-    person_model.score(con, model, "candidates", EVERY, "pair_records")
+    person_model.score(con, predict, "candidates", EVERY, "pair_records")
     con.execute(
         f"create or replace table prescored as "
         f"select * from scored where match_probability >= {REVIEW}"
@@ -144,7 +149,7 @@ def _tier3_against_register(con: duckdb.DuckDBPyConnection, model: dict) -> dict
     return counts
 
 
-def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict) -> dict[str, int]:
+def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, predict: str) -> dict[str, int]:
     """Search the register for what the new records link to; the pairs per blocking rule.
 
     Creates the NIK conflicts (with any NIK a reviewer-separated pair of record keys in
@@ -180,7 +185,7 @@ def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, model: dict)
     )
     con.execute(f"create or replace table clans as {clan_shares_sql(EVERY)}")
     _tier2_against_register(con)
-    return _tier3_against_register(con, model)
+    return _tier3_against_register(con, predict)
 
 
 def _split_households(column: str) -> str:

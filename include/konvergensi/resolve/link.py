@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -84,7 +83,7 @@ class Register:
 
 
 def _tier3(
-    con: duckdb.DuckDBPyConnection, get_model: Callable[[], dict[str, Any]], register: Register
+    con: duckdb.DuckDBPyConnection, get_predict: Callable[[], str], register: Register
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Scored candidate pairs from REVIEW up, strongest first, and the pairs per blocking rule."""
     if register.scored is not None:
@@ -98,11 +97,11 @@ def _tier3(
         """
         counts = register.blocking
     else:
-        model = get_model()  # trained on a first run even if nothing needs scoring
+        predict = get_predict()  # trained on a first run even if nothing needs scoring
         counts = build_candidates(con)
         if not con.execute("select count(*) from candidates").fetchall()[0][0]:
             return pd.DataFrame(), counts
-        person_model.score(con, model, "candidates", register.names)
+        person_model.score(con, predict, "candidates", register.names)
         candidates = "select * from scored"
     scored = con.execute(
         f"select * from ({candidates}) where match_probability >= {REVIEW} "
@@ -111,13 +110,15 @@ def _tier3(
     return scored, counts
 
 
-def tier2_edges(con: duckdb.DuckDBPyConnection, niks: str) -> None:
-    """Table `tier2` (rid_l new, rid_r) from `features` and `nik_conflicts`.
+def tier2_edges(con: duckdb.DuckDBPyConnection, niks: str, eligible: str | None = None) -> None:
+    """Table `tier2` (rid_l new, rid_r) from the `eligible` records (tier2_eligible.sql).
 
-    `niks`: nik16 and nik_valid of every record of the register, for the NIK use counts.
+    `niks`: nik16 and nik_valid of every record of the register, for the NIK use counts
+    (with `nik_conflicts`).
     """
     con.execute(f"create or replace view nik_records as select nik16, nik_valid from {niks}")
     con.execute(f"create or replace table tier2_uses as {sql('tier2_uses')}")
+    con.execute(f"create or replace table tier2_eligible as {eligible or sql('tier2_eligible')}")
     for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
         con.execute(f"create or replace table {step} as {sql(step)}")
     con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
@@ -163,7 +164,7 @@ def prepare_tiers(
 def link(
     con: duckdb.DuckDBPyConnection,
     start: np.ndarray,
-    get_model: Callable[[], dict[str, Any]],
+    get_predict: Callable[[], str],
     same: list[tuple[int, int]],
     different: set[tuple[int, int]],
     outside: Outside | None = None,
@@ -177,7 +178,7 @@ def link(
     prepare_tiers(con, different, register)
     tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
     tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
-    scored, blocking = _tier3(con, get_model, register)
+    scored, blocking = _tier3(con, get_predict, register)
     accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
 
     sequence = (

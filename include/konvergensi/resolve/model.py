@@ -208,50 +208,70 @@ def train(con: duckdb.DuckDBPyConnection, label_pairs: str) -> dict[str, Any]:
     return linker.misc.save_model_to_json()
 
 
+PAIRS = "__konvergensi_pairs"  # (rid_l, rid_r) to score, in the compiled query
+PAIR_RECORDS = "__konvergensi_pair_records"  # their records with tf_name_match
+
+
+def compile_predict(model: dict[str, Any]) -> str:
+    """Splink's own prediction SQL for `model` as one query over PAIRS and PAIR_RECORDS.
+
+    Splink writes it (comparison levels, match weights with the name frequency adjustment,
+    probabilities); compiled once per model version, so a run scores without setting splink up.
+    """
+    from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+    from splink.internals.settings_creator import SettingsCreator
+
+    spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    steps = [
+        (
+            "__splink__df_blocked",
+            f"select {', '.join(spec._columns_to_select_for_blocking)}, '{MATCH_KEY}' as match_key"
+            f" from {PAIRS} b join {PAIR_RECORDS} l on l.rid = b.rid_l"
+            f" join {PAIR_RECORDS} r on r.rid = b.rid_r",
+        ),
+        (
+            "__splink__df_comparison_vectors",
+            f"select {', '.join(spec._columns_to_select_for_comparison_vector_values)}"
+            " from __splink__df_blocked",
+        ),
+        *(
+            (step["output_table_name"], step["sql"])
+            for step in predict_from_comparison_vectors_sqls_using_settings(spec)
+        ),
+    ]
+    ctes = ",\n".join(f"{name} as (\n{text}\n)" for name, text in steps)
+    return (
+        f"with {ctes}\nselect rid_l, rid_r, match_weight, match_probability, "
+        f"{', '.join(WEIGHT_COLUMNS)} from {steps[-1][0]}"
+    )
+
+
 def score(
     con: duckdb.DuckDBPyConnection,
-    model: dict[str, Any],
+    predict: str,
     pairs: str,
     names: str = "features",
     records: str = "features",
 ) -> None:
     """Score every pair in table `pairs` (rid_l, rid_r) of `records`; creates table `scored`.
 
-    Splink sees only the records in `pairs`, with name frequencies taken from `names` (every
-    record of the register), so an incremental run's cost follows its new pairs.
+    `predict` is the model's compiled query (compile_predict). It sees only the records in
+    `pairs`, with name frequencies taken from `names` (every record of the register), so an
+    incremental run's cost follows its new pairs.
     """
     con.execute(
         f"""
-        create or replace table __konvergensi_pair_records as
-        select rid, {", ".join(COMPARED)} from {records}
-        where rid in (select rid_l from {pairs} union select rid_r from {pairs})
+        create or replace table {PAIR_RECORDS} as
+        with frequencies as (
+            select name_match, count(*) / sum(count(*)) over () as tf_name_match
+            from {names} where name_match is not null group by name_match
+        )
+        select s.rid, {", ".join(f"s.{c}" for c in COMPARED)}, f.tf_name_match
+        from {records} s left join frequencies f using (name_match)
+        where s.rid in (select rid_l from {pairs} union select rid_r from {pairs})
         """
     )
-    con.execute(
-        f"""
-        create or replace table __konvergensi_tf_name as
-        select name_match, count(*) / sum(count(*)) over () as tf_name_match
-        from {names} where name_match is not null group by name_match
-        """
-    )
-    db_api, linker = _linker(con, model, "__konvergensi_pair_records")
-    frequencies = db_api.register("__konvergensi_tf_name", table_name="__konvergensi_tf_lookup")
-    linker.table_management.register_term_frequency_lookup(frequencies, "name_match")
-    con.execute(
-        f"""
-        create or replace table __konvergensi_blocked as
-        select '{MATCH_KEY}' as match_key, rid_l as join_key_l, rid_r as join_key_r
-        from {pairs}
-        """
-    )
-    blocked = db_api.register("__konvergensi_blocked", table_name="__konvergensi_blocked_pairs")
-    linker.table_management.register_blocked_pairs_for_predict(blocked)
-    predictions = linker.inference.predict(warning_mode="never")
-    con.execute(
-        f"""
-        create or replace table scored as
-        select rid_l, rid_r, match_weight, match_probability, {", ".join(WEIGHT_COLUMNS)}
-        from {predictions.physical_name}
-        """
-    )
-    predictions.drop_table_from_database_and_remove_from_cache()
+    con.execute(f"create or replace view {PAIRS} as select rid_l, rid_r from {pairs}")
+    con.execute(f"create or replace table scored as {predict}")
+    con.execute(f"drop view {PAIRS}")
+    con.execute(f"drop table {PAIR_RECORDS}")

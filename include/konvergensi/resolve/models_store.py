@@ -1,6 +1,7 @@
-"""Versioned person models: identity/models/<version>/model.json + meta.json, and CURRENT.
+"""Versioned person models: identity/models/<version>/ (model.json, meta.json, predict.sql).
 
 A run reuses the current model; only the first run, or a deliberate `retrain`, trains one.
+predict.sql is the model compiled to one scoring query, so a run scores without splink.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from konvergensi.resolve.model import compile_predict
+
+PREDICT = "predict.sql"
 
 
 def models_root(identity_root: Path) -> Path:
@@ -36,8 +41,19 @@ def save_model(identity_root: Path, model: dict[str, Any], meta: dict[str, Any])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.json").write_text(text)
     (folder / "meta.json").write_text(json.dumps({"version": version, **meta}, indent=2))
+    predict_query(identity_root, version, model)
     pointer = models_root(identity_root) / "CURRENT"
     tmp = pointer.with_suffix(".tmp")
     tmp.write_text(version + "\n")
     tmp.replace(pointer)
     return version
+
+
+def predict_query(identity_root: Path, version: str, model: dict[str, Any]) -> str:
+    """Version `version`'s compiled scoring query; compiled and stored on its first use."""
+    path = models_root(identity_root) / version / PREDICT
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(compile_predict(model))
+        tmp.replace(path)
+    return path.read_text()

@@ -32,7 +32,7 @@ from konvergensi.resolve.features import load_features
 from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
 from konvergensi.resolve.link import Linkage, link
-from konvergensi.resolve.models_store import current_model, save_model
+from konvergensi.resolve.models_store import current_model, predict_query, save_model
 from konvergensi.resolve.review import (
     build_queue,
     queue_path,
@@ -73,10 +73,10 @@ def _rids(keys: pd.Index, pairs: pd.DataFrame) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(left, right, strict=True) if a >= 0 and b >= 0]
 
 
-def _model_getter(con: duckdb.DuckDBPyConnection, identity_root: Path, used: dict):
-    """Callback for link(): the current model, trained and stored first if there is none."""
+def _predict_getter(con: duckdb.DuckDBPyConnection, identity_root: Path, used: dict):
+    """Callback for link(): the current model's scoring query, trained first if there is none."""
 
-    def get() -> dict:
+    def get() -> str:
         found = current_model(identity_root)
         if found is None:
             trained = person_model.train(con, "tier1")
@@ -86,7 +86,7 @@ def _model_getter(con: duckdb.DuckDBPyConnection, identity_root: Path, used: dic
             )
             found = (version, trained)
         used["model_version"] = found[0]
-        return found[1]
+        return predict_query(identity_root, *found)
 
     return get
 
@@ -116,26 +116,37 @@ def _tiers(
 
 
 def _evidence(
-    con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, run_id: str, version
-) -> pd.DataFrame:
-    """Evidence rows (evidence.sql) of `edges` between rids of `features`."""
+    con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, run_id: str, version: str | None
+) -> int:
+    """Append the evidence rows (evidence.sql) of `edges` to table EVIDENCE; how many."""
     for column in ("reason", "match_weight", "match_probability", *person_model.WEIGHT_COLUMNS):
         if column not in edges:
             edges[column] = None
     con.register("edges", edges)
-    frame = con.execute(sql("evidence")).df()
-    con.unregister("edges")
-    return frame.assign(run_id=run_id, model_version=version)
-
-
-def _review_candidates(con: duckdb.DuckDBPyConnection, evidence: pd.DataFrame) -> pd.DataFrame:
-    uncertain = evidence[
-        (evidence["status"] == "review")
-        | ((evidence["status"] == "refused") & (evidence["tier"] == "probabilistic"))
-    ]
-    uncertain = uncertain.assign(
-        reason=np.where(uncertain["status"] == "review", "uncertain match", uncertain["reason"])
+    rows = (
+        f"select *, $run::varchar as run_id, $version::varchar as model_version "
+        f"from ({sql('evidence')})"
     )
+    exists = con.execute(
+        f"select count(*) from duckdb_tables() where table_name = '{EVIDENCE}'"
+    ).fetchall()[0][0]
+    verb = f"insert into {EVIDENCE}" if exists else f"create table {EVIDENCE} as"
+    con.execute(f"{verb} {rows}", {"run": run_id, "version": version})
+    con.unregister("edges")
+    return len(edges)
+
+
+def _review_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """This pass's uncertain pairs (from EVIDENCE) and the pairs of NIKs held as conflicts."""
+    uncertain = con.execute(
+        f"""
+        select record_key_l, record_key_r,
+               case when status = 'review' then 'uncertain match' else reason end as reason,
+               match_probability
+        from {EVIDENCE}
+        where status = 'review' or (status = 'refused' and tier = 'probabilistic')
+        """
+    ).df()
     conflicts = con.execute(
         f"""
         select l.record_key as record_key_l, r.record_key as record_key_r,
@@ -146,8 +157,7 @@ def _review_candidates(con: duckdb.DuckDBPyConnection, evidence: pd.DataFrame) -
         join features r on r.rid = c.rid_r
         """
     ).df()
-    columns = ["record_key_l", "record_key_r", "reason", "match_probability"]
-    return pd.concat([uncertain[columns], conflicts], ignore_index=True)
+    return pd.concat([uncertain, conflicts], ignore_index=True)
 
 
 def resolve_identities(
@@ -166,12 +176,18 @@ def _manifest(identity_root: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _write_evidence(identity_root: Path, evidence: pd.DataFrame, run_id: str, full: bool) -> None:
-    """Evidence is append-only, one part per run; a full run starts it afresh."""
+def _write_evidence(
+    con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, full: bool
+) -> None:
+    """Evidence is append-only, one part per run (table EVIDENCE); a full run starts afresh."""
     folder = identity_root / EVIDENCE
     if full:
         shutil.rmtree(folder, ignore_errors=True)
-    write_parquet(evidence, folder / f"run={run_id}.parquet")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run={run_id}.parquet"
+    tmp = path.with_name(path.name + ".tmp")
+    con.execute(f"copy {EVIDENCE} to '{tmp}' (format parquet, compression zstd)")
+    tmp.replace(path)
 
 
 def _issued(con: duckdb.DuckDBPyConnection, identity_root: Path, entity: str) -> set[str]:
@@ -200,7 +216,7 @@ class Pass:
 
     mode: str  # full | incremental
     new_records: int
-    evidence: pd.DataFrame
+    evidence_rows: int
     queue: pd.DataFrame
     events: pd.DataFrame  # entity, kind, from_id, to_id
     linkage: Linkage | None
@@ -244,7 +260,7 @@ def _whole_pass(
     start = start_labels(prev_person) if incremental else np.arange(n, dtype=np.int64)
 
     model_info: dict = {}
-    linkage = link(con, start, _model_getter(con, identity_root, model_info), same, different)
+    linkage = link(con, start, _predict_getter(con, identity_root, model_info), same, different)
     linked_at = time.perf_counter()
     person_ids, person_events = assign_ids(
         keys.to_numpy(), linkage.labels, prev_person, "P", _issued(con, identity_root, "person")
@@ -258,9 +274,9 @@ def _whole_pass(
     )
     previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
     tiers = _tiers(linkage, previous_tiers, linkage.labels)
-    evidence = _evidence(con, linkage.edges, run_id, model_info.get("model_version"))
+    evidence_rows = _evidence(con, linkage.edges, run_id, model_info.get("model_version"))
     queue = build_queue(
-        _review_candidates(con, evidence),
+        _review_candidates(con),
         read_queue(identity_root) if incremental else read_queue(identity_root).iloc[:0],
         overrides,
         set(keys),
@@ -285,7 +301,7 @@ def _whole_pass(
     return Pass(
         mode="incremental" if incremental else "full",
         new_records=int(prior["prev_person_id"].isna().sum()) if incremental else n,
-        evidence=evidence,
+        evidence_rows=evidence_rows,
         queue=queue,
         events=_events(person_events, household_events),
         linkage=linkage,
@@ -318,13 +334,13 @@ def _nothing_linked(
     identity_root: Path,
     version: str,
     settled: int | None = None,
-    evidence: pd.DataFrame | None = None,
+    evidence_rows: int = 0,
 ) -> Pass:
     """An incremental pass that linked no scope: nothing new, or only `settled` records."""
     return Pass(
         mode="incremental",
         new_records=settled or 0,
-        evidence=pd.DataFrame() if evidence is None else evidence,
+        evidence_rows=evidence_rows,
         queue=read_queue(identity_root),
         events=pd.DataFrame(columns=["kind", "from_id", "to_id", "entity"]),
         linkage=None,
@@ -343,10 +359,10 @@ def _link_new(
     """The delta pass over table `fresh`: search the register, settle, link the scope."""
     run_id = stamp_args[0]
     model_info: dict = {}
-    model = _model_getter(con, identity_root, model_info)()
+    predict = _predict_getter(con, identity_root, model_info)()
     version = model_info["model_version"]
     different = overrides[overrides["decision"] == "different"]
-    blocking = delta.search(con, different[PAIR_KEYS], model)
+    blocking = delta.search(con, different[PAIR_KEYS], predict)
     settled = delta.settle(con)
     settled_evidence = _evidence(con, settled, run_id, version)
     if not con.execute("select count(*) from fresh").fetchall()[0][0]:
@@ -360,7 +376,7 @@ def _link_new(
     linkage = link(
         con,
         scope.start,
-        lambda: model,
+        lambda: predict,
         [],
         set(_rids(keys, different)),
         outside=scope.outside,
@@ -390,16 +406,14 @@ def _link_new(
         linkage.labels,
         scope.records,
     )
-    evidence = _evidence(con, linkage.edges, run_id, version)
-    queue = build_queue(
-        _review_candidates(con, evidence), read_queue(identity_root), overrides, None, run_id
-    )
+    evidence_rows = settled_evidence + _evidence(con, linkage.edges, run_id, version)
+    queue = build_queue(_review_candidates(con), read_queue(identity_root), overrides, None, run_id)
     events = _events(person_events, household_events)
     delta.apply(con, _assigned(person_ids, node_ids[: len(keys)], tiers), events, stamp_args)
     return Pass(
         mode="incremental",
         new_records=scope.new_records + len(settled),
-        evidence=pd.concat([settled_evidence, evidence], ignore_index=True),
+        evidence_rows=evidence_rows,
         queue=queue,
         events=events,
         linkage=linkage,
@@ -466,8 +480,8 @@ def _publish(
             run_id,
         )
     write_parquet(events, registry.events_path(identity_root, run_id))
-    if len(outcome.evidence) or outcome.mode == "full":
-        _write_evidence(identity_root, outcome.evidence, run_id, full=outcome.mode == "full")
+    if outcome.evidence_rows or outcome.mode == "full":
+        _write_evidence(con, identity_root, run_id, full=outcome.mode == "full")
     write_parquet(outcome.queue, queue_path(identity_root))
     n, persons, households = con.execute(
         f"select count(*), count(distinct person_id), count(distinct household_id) from {records}"

@@ -5,16 +5,17 @@
 select
     l.record_key as record_key_l,
     r.record_key as record_key_r,
-    e.tier,
-    e.status,
-    e.reason,
-    e.match_weight,
-    e.match_probability,
-    e.mw_name,
-    e.mw_tf_adj_name,
-    e.mw_dob,
-    e.mw_sex,
-    e.mw_locus,
+    e.tier::varchar as tier,
+    e.status::varchar as status,
+    e.reason::varchar as reason,
+    -- typed, as the deterministic tiers have no scores
+    e.match_weight::double as match_weight,
+    e.match_probability::double as match_probability,
+    e.mw_name::double as mw_name,
+    e.mw_tf_adj_name::double as mw_tf_adj_name,
+    e.mw_dob::double as mw_dob,
+    e.mw_sex::double as mw_sex,
+    e.mw_locus::double as mw_locus,
     case
         when l.name_match is null or r.name_match is null then 'missing'
         when l.name_match = r.name_match then 'exact'
