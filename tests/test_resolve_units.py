@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from konvergensi.resolve.clustering import FORCED, NEAR_NIK, Constraints, cluster
 from konvergensi.resolve.evaluate import cluster_metrics
 from konvergensi.resolve.ids import assign_ids
+
+
+def issued(ids) -> Callable[[list[str]], set[str]]:
+    """A registry look-up over the IDs `ids`."""
+    return lambda asked: set(ids) & set(asked)
 
 
 def test_metrics_of_one_false_merge() -> None:
@@ -25,7 +32,7 @@ def test_ids_survive_growth_and_record_merges_and_splits() -> None:
     previous = np.array(["P1", "P1", "P2", "P3", "P3", None], dtype=object)
     # P1 and P2 merge (P1 has more records), P3 splits, k5 is new and joins P3's first part
     labels = np.array([0, 0, 0, 3, 4, 3])
-    ids, events = assign_ids(keys, labels, previous, "P", {"P1", "P2", "P3"})
+    ids, events = assign_ids(keys, labels, previous, "P", issued({"P1", "P2", "P3"}))
     assert list(ids[:3]) == ["P1"] * 3
     assert ids[3] == ids[5] == "P3"
     assert ids[4] not in {"P1", "P2", "P3"}
@@ -35,9 +42,14 @@ def test_ids_survive_growth_and_record_merges_and_splits() -> None:
 
 def test_fresh_ids_never_reuse_an_issued_id() -> None:
     keys = np.array(["k0"])
-    first, _ = assign_ids(keys, np.array([0]), np.array([None], dtype=object), "P", set())
-    again, _ = assign_ids(keys, np.array([0]), np.array([None], dtype=object), "P", {first[0]})
+    first, _ = assign_ids(keys, np.array([0]), np.array([None], dtype=object), "P", issued(set()))
+    again, _ = assign_ids(keys, np.array([0]), np.array([None], dtype=object), "P", issued(first))
     assert again[0] != first[0]
+    # the salted ID was issued too (say, split off and retired): the next salt is taken
+    third, _ = assign_ids(
+        keys, np.array([0]), np.array([None], dtype=object), "P", issued({*first, *again})
+    )
+    assert third[0] not in {first[0], again[0]}
 
 
 def constraints(**overrides) -> Constraints:

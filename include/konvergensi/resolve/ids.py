@@ -9,21 +9,16 @@ entity, or a part split off another one). A cluster whose records did not change
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Container
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 
-def fresh_id(prefix: str, key: str, taken: Container[str]) -> str:
-    """ID from a record key, salted until it differs from every ID ever issued."""
-    salt = 0
-    while True:
-        text = key if salt == 0 else f"{key}#{salt}"
-        candidate = prefix + hashlib.sha256(text.encode()).hexdigest()[:16]
-        if candidate not in taken:
-            return candidate
-        salt += 1
+def candidate_id(prefix: str, key: str, salt: int = 0) -> str:
+    """A fresh ID from a record key; a salt gives another when that one was issued before."""
+    text = key if salt == 0 else f"{key}#{salt}"
+    return prefix + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def assign_ids(
@@ -31,16 +26,17 @@ def assign_ids(
     labels: np.ndarray,
     previous: np.ndarray,
     prefix: str,
-    issued: Container[str],
+    issued_among: Callable[[list[str]], set[str]],
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """ID per record and the events (merge / split / new) that the change from `previous` makes.
 
     `labels` are cluster labels in 0..n-1, each the index of the cluster's first record, whose
     key seeds a fresh ID; `previous` holds each record's ID from the last run
-    (None for new records); `issued` holds every ID ever given out, so that a fresh ID never
-    reuses a retired one. `weights` (default 1) is how many records each row stands for: an
-    incremental pass lets a person's representative carry the records it does not load.
+    (None for new records); `issued_among` says which of some IDs were ever given out, so
+    that a fresh ID never reuses a retired one. `weights` (default 1) is how many records each
+    row stands for: an incremental pass lets a person's representative carry the records it
+    does not load.
     Ties go to the smaller label, then the smaller ID, so the outcome does not depend on order.
     """
     n = len(labels)
@@ -69,20 +65,16 @@ def assign_ids(
     if len(unnamed):
         split_from = votes.drop_duplicates("label").set_index("label")["name"]
         taken = set(by_label[by_label != None])  # noqa: E711
-        for label in unnamed.tolist():
-            new = fresh_id(prefix, keys[label], _Either(issued, taken))
+        wanted = [candidate_id(prefix, keys[label]) for label in unnamed.tolist()]
+        issued = issued_among(wanted)  # one look-up for all, then one per (rare) clash
+        for label, new in zip(unnamed.tolist(), wanted, strict=True):
+            salt = 0
+            while new in taken or new in issued:
+                salt += 1
+                new = candidate_id(prefix, keys[label], salt)
+                issued |= issued_among([new])
             taken.add(new)
             by_label[label] = new
             source = split_from.get(label)
             events.append(("new", None, new) if source is None else ("split", source, new))
     return by_label[labels], pd.DataFrame(events, columns=["kind", "from_id", "to_id"])
-
-
-class _Either:
-    """Membership in either of two containers (no copy of a large registry)."""
-
-    def __init__(self, first: Container[str], second: Container[str]) -> None:
-        self.first, self.second = first, second
-
-    def __contains__(self, item: object) -> bool:
-        return item in self.first or item in self.second

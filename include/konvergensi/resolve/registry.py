@@ -9,6 +9,7 @@ analyst still leads to the person.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,25 @@ def registry_path(identity_root: Path, entity: str) -> Path:
 def events_path(identity_root: Path, run_id: str) -> Path:
     """Parquet part of one run's merge/split/new events."""
     return identity_root / "registry" / "events" / f"run={run_id}.parquet"
+
+
+def issued_among(
+    con: duckdb.DuckDBPyConnection, identity_root: Path, entity: str
+) -> Callable[[list[str]], set[str]]:
+    """A look-up: which of some IDs of `entity` the registry ever issued (active or retired)."""
+    path = registry_path(identity_root, entity)
+
+    def among(ids: list[str]) -> set[str]:
+        if not ids or not path.exists():
+            return set()
+        con.register("asked_ids", pd.DataFrame({"id": ids}))
+        found = con.execute(
+            f"select id from read_parquet('{path}') where id in (select id from asked_ids)"
+        ).fetchall()
+        con.unregister("asked_ids")
+        return {row[0] for row in found}
+
+    return among
 
 
 def read_registry(identity_root: Path, entity: str) -> pd.DataFrame:

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from konvergensi.contracts import Contract
 from konvergensi.resolve import delta, registry
 from konvergensi.resolve import model as person_model
 from konvergensi.resolve import state as state_file
@@ -42,6 +42,9 @@ from konvergensi.resolve.review import (
 )
 from konvergensi.resolve.sql import quiet_connection, sql
 from konvergensi.staging_zone import current_batches
+
+if TYPE_CHECKING:  # contracts (pydantic) load only where a run starts from them
+    from konvergensi.contracts import Contract
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +193,6 @@ def _write_evidence(
     tmp.replace(path)
 
 
-def _issued(con: duckdb.DuckDBPyConnection, identity_root: Path, entity: str) -> set[str]:
-    """Every ID of `entity` ever issued (the registry), so a fresh ID never reuses one."""
-    path = registry.registry_path(identity_root, entity)
-    if not path.exists():
-        return set()
-    return set(con.execute(f"select id from read_parquet('{path}')").fetchnumpy()["id"].tolist())
-
-
 def _assigned(person_ids: np.ndarray, household_ids: np.ndarray, tiers: np.ndarray) -> pd.DataFrame:
     """What a pass gives each of its records (by rid): person, household and match tier."""
     return pd.DataFrame(
@@ -263,14 +258,18 @@ def _whole_pass(
     linkage = link(con, start, _predict_getter(con, identity_root, model_info), same, different)
     linked_at = time.perf_counter()
     person_ids, person_events = assign_ids(
-        keys.to_numpy(), linkage.labels, prev_person, "P", _issued(con, identity_root, "person")
+        keys.to_numpy(),
+        linkage.labels,
+        prev_person,
+        "P",
+        registry.issued_among(con, identity_root, "person"),
     )
     household_ids, household_events = assign_ids(
         keys.to_numpy(),
         household_labels(con, linkage.labels),
         prior["prev_household_id"].to_numpy(dtype=object, na_value=None),
         "H",
-        _issued(con, identity_root, "household"),
+        registry.issued_among(con, identity_root, "household"),
     )
     previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
     tiers = _tiers(linkage, previous_tiers, linkage.labels)
@@ -388,7 +387,7 @@ def _link_new(
         linkage.labels,
         prior["prev_person_id"].to_numpy(dtype=object, na_value=None),
         "P",
-        _issued(con, identity_root, "person"),
+        registry.issued_among(con, identity_root, "person"),
         scope.votes,
     )
     node_keys, node_labels, node_previous, node_weights = delta.household_nodes(con, linkage.labels)
@@ -397,7 +396,7 @@ def _link_new(
         node_labels,
         node_previous,
         "H",
-        _issued(con, identity_root, "household"),
+        registry.issued_among(con, identity_root, "household"),
         node_weights,
     )
     tiers = _tiers(
