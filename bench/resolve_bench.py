@@ -122,11 +122,16 @@ def child(kind: str, files: list[str], identity: Path, truth_root: Path, out: Pa
 
 
 def timed(kind: str, files: list[str], identity: Path, root: Path) -> dict:
-    """Run `child` in a fresh process and read its result."""
+    """Run `child` in a fresh process and read its result.
+
+    The files the previous step wrote are flushed first (os.sync), so that a step does not
+    pay for the disk writes of the one before it.
+    """
     out = root / f"bench-{kind}.json"
     args = [kind, json.dumps(files), str(identity), str(root / "truth"), str(out)]
     code = f"import sys; sys.argv = ['x', *{args!r}]; import resolve_bench as b; b.child_main()"
     env = {**child_env(root), "PYTHONPATH": f"{ROOT / 'include'}:{ROOT / 'bench'}"}
+    os.sync()
     status = subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode
     if status != 0:
         raise SystemExit(f"{kind} run failed (status {status})")
