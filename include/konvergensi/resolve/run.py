@@ -130,11 +130,9 @@ def _evidence(
         f"select *, $run::varchar as run_id, $version::varchar as model_version "
         f"from ({sql('evidence')})"
     )
-    exists = con.execute(
-        f"select count(*) from duckdb_tables() where table_name = '{EVIDENCE}'"
-    ).fetchall()[0][0]
-    verb = f"insert into {EVIDENCE}" if exists else f"create table {EVIDENCE} as"
-    con.execute(f"{verb} {rows}", {"run": run_id, "version": version})
+    values = {"run": run_id, "version": version}
+    con.execute(f"create table if not exists {EVIDENCE} as {rows} limit 0", values)
+    con.execute(f"insert into {EVIDENCE} {rows}", values)
     con.unregister("edges")
     return len(edges)
 
@@ -363,10 +361,10 @@ def _link_new(
     different = overrides[overrides["decision"] == "different"]
     blocking = delta.search(con, different[PAIR_KEYS], predict)
     settled = delta.settle(con)
-    settled_evidence = _evidence(con, settled, run_id, version)
+    settled_evidence_rows = _evidence(con, settled, run_id, version)
     if not con.execute("select count(*) from fresh").fetchall()[0][0]:
         delta.apply(con, None, None, stamp_args)
-        return _nothing_linked(identity_root, version, len(settled), settled_evidence)
+        return _nothing_linked(identity_root, version, len(settled), settled_evidence_rows)
     register = delta.build_scope(con, blocking)
     scope = delta.summarise(con)
     prior = con.execute("select record_key, prev_person_id, prev_tier from features order by rid")
@@ -405,7 +403,7 @@ def _link_new(
         linkage.labels,
         scope.records,
     )
-    evidence_rows = settled_evidence + _evidence(con, linkage.edges, run_id, version)
+    evidence_rows = settled_evidence_rows + _evidence(con, linkage.edges, run_id, version)
     queue = build_queue(_review_candidates(con), read_queue(identity_root), overrides, None, run_id)
     events = _events(person_events, household_events)
     delta.apply(con, _assigned(person_ids, node_ids[: len(keys)], tiers), events, stamp_args)
