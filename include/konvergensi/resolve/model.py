@@ -217,6 +217,7 @@ def compile_predict(model: dict[str, Any]) -> str:
 
     Splink writes it (comparison levels, match weights with the name frequency adjustment,
     probabilities); compiled once per model version, so a run scores without setting splink up.
+    It reads splink's settings internals, so tests compare it with splink's `predict`.
     """
     from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
     from splink.internals.settings_creator import SettingsCreator
