@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -86,6 +87,12 @@ def test_delta_pass_equals_whole_register_pass(staged: list[str], tmp_path: Path
     # a person untouched by the new records keeps their ID; changes are recorded merges
     changed = before.index[before["person_id"] != delta_links.loc[before.index, "person_id"]]
     assert by_delta["events"].get("person/merge", 0) >= len(set(before.loc[changed, "person_id"]))
+    # the register stays in rid order, so links.parquet is published in it without a sort
+    state = duckdb.connect(str(delta_root / STATE), read_only=True)
+    by_rid = state.execute("select record_key from records order by rid").fetchnumpy()
+    state.close()
+    published = pd.read_parquet(delta_root / "links.parquet", columns=["record_key"])
+    assert published["record_key"].tolist() == by_rid["record_key"].tolist()
 
 
 def test_a_rerun_with_nothing_new_changes_nothing(staged: list[str], tmp_path: Path) -> None:

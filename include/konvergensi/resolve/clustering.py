@@ -32,6 +32,7 @@ class Outside:
     def __init__(self, rep: np.ndarray, kind: np.ndarray, code: np.ndarray) -> None:
         order = np.argsort(rep, kind="stable")
         self.rep, self.kind, self.code = rep[order], kind[order], code[order]
+        self._reps = set(np.unique(rep).tolist())  # membership is asked once per record
 
     def get(self, rep: int) -> tuple[set[int], ...]:
         """The four code sets of one representative (empty sets if it has none outside)."""
@@ -40,8 +41,7 @@ class Outside:
         return tuple(set(codes[kinds == k].tolist()) for k in range(4))
 
     def __contains__(self, rep: int) -> bool:
-        lo, hi = np.searchsorted(self.rep, [rep, rep + 1])
-        return bool(hi > lo)
+        return rep in self._reps
 
 
 @dataclass

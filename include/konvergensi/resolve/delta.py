@@ -47,6 +47,7 @@ LINKED = (
 CONFLICTS = "delta_conflicts"  # NIKs held as conflicts, and NIKs a reviewer separated
 TIER2 = "scope_tier2"  # tier-2 edges by scope rid
 SCORED = "scope_scored"  # tier-3 pairs from REVIEW up by scope rid
+SEPARATED = "separated_rids"  # records of pairs a reviewer called different
 
 # what makes a tier-2 combination (tier2_combos.sql), plus the record id
 TIER2_FIELDS = "rid, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code"
@@ -167,25 +168,47 @@ def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, predict: str
         """
     )
     con.execute(f"create or replace table {CONFLICTS} as {sql('nik_conflicts')}")
-    con.register("separated", separated)
-    con.execute("create or replace table separated_pairs as select * from separated")
-    con.unregister("separated")
-    con.execute(
-        f"""
-        insert into {CONFLICTS}
-        with keyed as (
-            select record_key, nik_valid from {REGISTER}
-            union all select record_key, nik_valid from fresh
-        )
-        select distinct l.nik_valid from separated_pairs p
-        join keyed l on l.record_key = p.record_key_l
-        join keyed r on r.record_key = p.record_key_r
-        where l.nik_valid = r.nik_valid and l.nik_valid not in (select nik from {CONFLICTS})
-        """
-    )
+    _separated(con, separated)
     con.execute(f"create or replace table clans as {clan_shares_sql(EVERY)}")
     _tier2_against_register(con)
     return _tier3_against_register(con, predict)
+
+
+def _separated(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame) -> None:
+    """Table SEPARATED: the rids of pairs a reviewer called different; a NIK they share is held.
+
+    Both records must exist (in the register or among the new records), as in a whole pass.
+    """
+    con.execute(f"create or replace table {SEPARATED} (rid bigint)")
+    if separated.empty:  # the usual case: no need to read the register's record keys
+        return
+    con.register("separated", separated)
+    con.execute(
+        f"""
+        create or replace temp table separated_records as
+        with keyed as (
+            select rid, record_key, nik_valid from {REGISTER}
+            union all select rid, record_key, nik_valid from fresh
+        )
+        select l.rid as rid_l, r.rid as rid_r, l.nik_valid as nik_l, r.nik_valid as nik_r
+        from separated p
+        join keyed l on l.record_key = p.record_key_l
+        join keyed r on r.record_key = p.record_key_r
+        """
+    )
+    con.unregister("separated")
+    con.execute(
+        f"insert into {SEPARATED} "
+        "select rid_l from separated_records union select rid_r from separated_records"
+    )
+    con.execute(
+        f"""
+        insert into {CONFLICTS}
+        select distinct nik_l from separated_records
+        where nik_l = nik_r and nik_l not in (select nik from {CONFLICTS})
+        """
+    )
+    con.execute("drop table separated_records")
 
 
 def _split_households(column: str) -> str:
@@ -233,8 +256,7 @@ def settle(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             select f.rid, f.kk_valid, f.family_key, h.anchor, h.person_id, h.household_id
             from fresh f join holders h using (nik_valid)
             where f.rid not in (select rid from paired)
-              and f.record_key not in (select record_key_l from separated_pairs)
-              and f.record_key not in (select record_key_r from separated_pairs)
+              and f.rid not in (select rid from {SEPARATED})
         ),
         -- a KK or register family that leads to two households would merge them
         {_split_households("kk_valid")},
@@ -286,8 +308,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, blocking: dict[str, int]) -> Reg
         group by nik_valid
         union select rid from {REGISTER}
         where nik_valid in (select nik from {CONFLICTS})
-           or record_key in (select record_key_l from separated_pairs)
-           or record_key in (select record_key_r from separated_pairs)
+           or rid in (select rid from {SEPARATED})
         union select rid_r from tier2 where rid_r < (select min(rid) from fresh)
         union select rid_l from prescored union select rid_r from prescored
         """
@@ -322,7 +343,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, blocking: dict[str, int]) -> Reg
             join features r on r.grid = s.rid_r
             """
         )
-    for table in ("prescored", "partners", "tier2", "clans", "separated_pairs"):
+    for table in ("prescored", "partners", "tier2", "clans", SEPARATED):
         con.execute(f"drop table {table}")
     return Register(
         names=EVERY,
@@ -443,16 +464,23 @@ def apply(
 ) -> None:
     """Write the pass into the register in one transaction, and stamp the state with the run.
 
-    Settled records join the register, retired IDs redirect every record that held them,
-    scope rows take their assigned IDs and tiers (`assigned`: scope rid, person_id,
-    household_id, match_tier), new rows are added, and the anchors of settled records become
-    `nik_exact`. `assigned` None: nothing but settled records.
+    New rows (settled records, and the scope's new records with their assigned IDs and tiers)
+    are added in rid order, so the register stays in rid order and is published without a
+    sort; then retired IDs redirect every record that held them, the scope's existing rows
+    take their assigned IDs and tiers (`assigned`: scope rid, person_id, household_id,
+    match_tier), and the anchors of settled records become `nik_exact`. `assigned` None:
+    nothing but settled records.
     """
     con.execute("begin transaction")
     try:
-        con.execute(f"insert into {REGISTER} by name select * from {SETTLED}")
-        if assigned is not None:
-            _apply_pass(con, assigned, merges)
+        if assigned is None:
+            con.execute(f"insert into {REGISTER} by name select * from {SETTLED} order by rid")
+        else:
+            con.register("assigned", assigned)
+            con.register("merges", merges.astype("object"))
+            _apply_pass(con)
+            con.unregister("assigned")
+            con.unregister("merges")
         # last: tier 1 is the strongest tier, whatever else the pass linked an anchor by
         con.execute(
             f"""
@@ -468,10 +496,22 @@ def apply(
         raise
 
 
-def _apply_pass(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, merges: pd.DataFrame):
-    """The scope's part of apply()."""
-    con.register("assigned", assigned)
-    con.register("merges", merges.astype("object"))
+def _apply_pass(con: duckdb.DuckDBPyConnection) -> None:
+    """The scope's part of apply(), from the registered frames `assigned` and `merges`."""
+    con.execute(
+        f"""
+        insert into {REGISTER} by name
+        select * from (
+            select * from {SETTLED}
+            union all by name
+            select n.*, a.person_id, a.household_id, a.match_tier
+            from fresh n
+            join features f on f.grid = n.rid and f.is_new
+            join assigned a on a.rid = f.rid
+        )
+        order by rid
+        """
+    )
     for entity in ("person", "household"):
         con.execute(
             f"""
@@ -493,14 +533,3 @@ def _apply_pass(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, merges: 
                or r.match_tier is distinct from a.match_tier)
         """
     )
-    con.execute(
-        f"""
-        insert into {REGISTER} by name
-        select n.*, a.person_id, a.household_id, a.match_tier
-        from fresh n
-        join features f on f.grid = n.rid and f.is_new
-        join assigned a on a.rid = f.rid
-        """
-    )
-    con.unregister("assigned")
-    con.unregister("merges")

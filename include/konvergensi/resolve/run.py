@@ -461,8 +461,9 @@ def _publish(
     records = f"{state_file.ALIAS}.records"
     links = identity_root / "links.parquet"
     tmp = links.with_name(links.name + ".tmp")
+    # the register is kept in rid order (state.replace, delta.apply): no sort needed
     con.execute(
-        f"copy (select {state_file.LINK_COLUMNS} from {records} order by rid) "
+        f"copy (select {state_file.LINK_COLUMNS} from {records}) "
         f"to '{tmp}' (format parquet, compression zstd)"
     )
     tmp.replace(links)
