@@ -49,9 +49,6 @@ TIER2 = "scope_tier2"  # tier-2 edges by scope rid
 SCORED = "scope_scored"  # tier-3 pairs from REVIEW up by scope rid
 SEPARATED = "separated_rids"  # records of pairs a reviewer called different
 
-# what makes a tier-2 combination (tier2_combos.sql), plus the record id
-TIER2_FIELDS = "rid, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code"
-
 
 @dataclass
 class Scope:
@@ -84,30 +81,11 @@ def _tier2_against_register(con: duckdb.DuckDBPyConnection) -> None:
     """Table `tier2` (by register rid): tier-2 edges of new records against the register.
 
     The eligible records (tier2_eligible.sql) are the new records with a usable 16-digit NIK
-    and the existing ones in their blocks (village with birth date or name), found by
-    searching the register; the pass's NIK conflicts hold.
+    and the register's records in their blocks (village with birth date or name); the pass's
+    NIK conflicts hold.
     """
     con.execute(f"create or replace table nik_conflicts as select nik from {CONFLICTS}")
-    usable = (
-        "nik16 is not null and coalesce(nik_valid not in (select nik from nik_conflicts), true)"
-    )
-    tier2_edges(
-        con,
-        EVERY,
-        f"""
-        with new as materialized (
-            select {TIER2_FIELDS}, true as is_new from fresh where {usable}
-        )
-        select * from new
-        union all
-        select {TIER2_FIELDS}, false from {REGISTER} r
-        where {usable}
-          and (exists (select 1 from new n where n.village_code = r.village_code and n.dob = r.dob)
-               or exists (select 1 from new n
-                          where n.village_code = r.village_code
-                            and n.name_match = r.name_match))
-        """,
-    )
+    tier2_edges(con, EVERY, "fresh", REGISTER)
 
 
 def _tier3_against_register(con: duckdb.DuckDBPyConnection, predict: str) -> dict[str, int]:

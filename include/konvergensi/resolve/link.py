@@ -25,6 +25,8 @@ ACCEPT = 0.90  # probability at which the probabilistic tier links two records
 REVIEW = 0.50  # from here up to ACCEPT a pair goes to clerical review instead
 PROBABILISTIC = "probabilistic"
 TIER_NAMES = {FORCED: "review_same", NEAR_NIK: "nik_near", PROBABILISTIC: "probabilistic"}
+# what makes a tier-2 combination (tier2_combos.sql), plus the record id
+TIER2_FIELDS = "rid, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code"
 
 
 @dataclass
@@ -110,15 +112,22 @@ def _tier3(
     return scored, counts
 
 
-def tier2_edges(con: duckdb.DuckDBPyConnection, niks: str, eligible: str | None = None) -> None:
-    """Table `tier2` (rid_l new, rid_r) from the `eligible` records (tier2_eligible.sql).
+def tier2_edges(
+    con: duckdb.DuckDBPyConnection,
+    niks: str,
+    new: str = "features where is_new",
+    old: str = "features where not is_new",
+) -> None:
+    """Table `tier2` (rid_l new, rid_r) from the records tier 2 may link (tier2_eligible.sql).
 
     `niks`: nik16 and nik_valid of every record of the register, for the NIK use counts
-    (with `nik_conflicts`).
+    (with `nik_conflicts`); `new` and `old`: the pass's records to link and its other records.
     """
     con.execute(f"create or replace view nik_records as select nik16, nik_valid from {niks}")
     con.execute(f"create or replace table tier2_uses as {sql('tier2_uses')}")
-    con.execute(f"create or replace table tier2_eligible as {eligible or sql('tier2_eligible')}")
+    for name, relation in (("tier2_new", new), ("tier2_old", old)):
+        con.execute(f"create or replace view {name} as select {TIER2_FIELDS} from {relation}")
+    con.execute(f"create or replace table tier2_eligible as {sql('tier2_eligible')}")
     for step in ("tier2_combos", "tier2_candidates"):  # separate steps keep DuckDB's plan simple
         con.execute(f"create or replace table {step} as {sql(step)}")
     con.execute(f"create or replace table tier2 as {sql('tier2_edges')}")
