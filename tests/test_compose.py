@@ -3,7 +3,8 @@
 No Docker engine is needed: the compose file is read as YAML and checked against what the
 deployment relies on. When a Docker Compose v2 CLI is installed, ``docker compose config``
 (which validates and interpolates the file without talking to an engine) is run as well;
-otherwise that test is skipped with the reason.
+otherwise those tests are skipped with the reason, or fail under
+KONVERGENSI_REQUIRE_SERVICES=1 (CI installs the plugin: .ci/install-compose).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.settings import REQUIRE_SERVICES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yaml"
@@ -568,10 +571,19 @@ def _run_compose_config(cli: list[str], env_file: Path, compose: dict[str, Any])
     )
 
 
-def test_docker_compose_config_validates(tmp_path: Path, compose: dict[str, Any]) -> None:
+def _compose_cli_or_skip() -> list[str]:
+    """The Compose v2 command line; skipped without one (failed when CI requires it)."""
     cli, reason = _compose_cli()
     if cli is None:
-        pytest.skip(f"`docker compose config` not available: {reason}")
+        message = f"`docker compose config` not available: {reason}"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message} (KONVERGENSI_REQUIRE_SERVICES=1: run .ci/install-compose)")
+        pytest.skip(message)
+    return cli
+
+
+def test_docker_compose_config_validates(tmp_path: Path, compose: dict[str, Any]) -> None:
+    cli = _compose_cli_or_skip()
     result = _run_compose_config(cli, _env_file(tmp_path, compose), compose)
     assert result.returncode == 0, result.stderr
 
@@ -579,9 +591,7 @@ def test_docker_compose_config_validates(tmp_path: Path, compose: dict[str, Any]
 def test_docker_compose_config_requires_the_fernet_key(
     tmp_path: Path, compose: dict[str, Any]
 ) -> None:
-    cli, reason = _compose_cli()
-    if cli is None:
-        pytest.skip(f"`docker compose config` not available: {reason}")
+    cli = _compose_cli_or_skip()
     result = _run_compose_config(cli, _env_file(tmp_path, compose, drop="FERNET_KEY"), compose)
     assert result.returncode != 0
     assert "FERNET_KEY" in result.stderr
