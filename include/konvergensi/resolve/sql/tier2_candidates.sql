@@ -8,9 +8,13 @@ with blocked as (
     join tier2_combos r on l.village_code = r.village_code and l.dob = r.dob
     where l.rep < r.rep and (l.new_rids is not null or r.new_rids is not null)
     union
+    -- a name alone blocks only birth dates with day and month swapped (tier2_edges.sql needs
+    -- equal or swapped dates; equal ones are blocked above)
     select l.rep, r.rep
     from tier2_combos l
     join tier2_combos r on l.village_code = r.village_code and l.name_match = r.name_match
+        and year(l.dob) * 10000 + day(l.dob) * 100 + month(l.dob)
+            = year(r.dob) * 10000 + month(r.dob) * 100 + day(r.dob)
     where l.rep < r.rep and (l.new_rids is not null or r.new_rids is not null)
 ),
 paired as (
