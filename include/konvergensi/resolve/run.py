@@ -6,16 +6,13 @@ their ID. Normally it is a delta pass (delta.py) over the new records and their 
 the state file; it links the whole register instead when the state is missing or stale, a
 batch was replaced, or reviewers' decisions changed. A full run (the first, `--full`, or when a
 reviewer separated records that one person holds) links everything afresh and still inherits
-IDs by overlap (see ids.py).
+IDs by overlap (see ids.py). Either pass ends in the same publication (publish.py).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import shutil
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,12 +30,11 @@ from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
 from konvergensi.resolve.link import Linkage, link
 from konvergensi.resolve.models_store import current_model, predict_query, save_model
+from konvergensi.resolve.publish import EVIDENCE, Pass, publish, record_evidence
 from konvergensi.resolve.review import (
     build_queue,
-    queue_path,
     read_overrides,
     read_queue,
-    write_parquet,
 )
 from konvergensi.resolve.sql import quiet_connection, sql
 from konvergensi.staging_zone import current_batches
@@ -46,11 +42,8 @@ from konvergensi.staging_zone import current_batches
 if TYPE_CHECKING:  # contracts (pydantic) load only where a run starts from them
     from konvergensi.contracts import Contract
 
-log = logging.getLogger(__name__)
-
 PAIR_KEYS = ["record_key_l", "record_key_r"]
 TIER_ORDER = ("nik_exact", "nik_near", "review_same", "probabilistic")
-EVIDENCE = "evidence"
 
 
 def batches_in_use(contracts: list[Contract], staging_root: Path) -> dict[str, dict[str, str]]:
@@ -118,25 +111,6 @@ def _tiers(
     return tiers
 
 
-def _evidence(
-    con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, run_id: str, version: str | None
-) -> int:
-    """Append the evidence rows (evidence.sql) of `edges` to table EVIDENCE; how many."""
-    for column in ("reason", "match_weight", "match_probability", *person_model.WEIGHT_COLUMNS):
-        if column not in edges:
-            edges[column] = None
-    con.register("edges", edges)
-    rows = (
-        f"select *, $run::varchar as run_id, $version::varchar as model_version "
-        f"from ({sql('evidence')})"
-    )
-    values = {"run": run_id, "version": version}
-    con.execute(f"create table if not exists {EVIDENCE} as {rows} limit 0", values)
-    con.execute(f"insert into {EVIDENCE} {rows}", values)
-    con.unregister("edges")
-    return len(edges)
-
-
 def _review_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """This pass's uncertain pairs (from EVIDENCE) and the pairs of NIKs held as conflicts."""
     uncertain = con.execute(
@@ -177,20 +151,6 @@ def _manifest(identity_root: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _write_evidence(
-    con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, full: bool
-) -> None:
-    """Evidence is append-only, one part per run (table EVIDENCE); a full run starts afresh."""
-    folder = identity_root / EVIDENCE
-    if full:
-        shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"run={run_id}.parquet"
-    tmp = path.with_name(path.name + ".tmp")
-    con.execute(f"copy {EVIDENCE} to '{tmp}' (format parquet, compression zstd)")
-    tmp.replace(path)
-
-
 def _assigned(person_ids: np.ndarray, household_ids: np.ndarray, tiers: np.ndarray) -> pd.DataFrame:
     """What a pass gives each of its records (by rid): person, household and match tier."""
     return pd.DataFrame(
@@ -201,21 +161,6 @@ def _assigned(person_ids: np.ndarray, household_ids: np.ndarray, tiers: np.ndarr
             "match_tier": tiers,
         }
     )
-
-
-@dataclass
-class Pass:
-    """What one linking pass produced, for the outputs every pass writes alike."""
-
-    mode: str  # full | incremental
-    new_records: int
-    evidence_rows: int
-    queue: pd.DataFrame
-    events: pd.DataFrame  # entity, kind, from_id, to_id
-    linkage: Linkage | None
-    model_version: str | None
-    linked_at: float
-    extra: dict = field(default_factory=dict)
 
 
 def _events(person: pd.DataFrame, household: pd.DataFrame) -> pd.DataFrame:
@@ -271,7 +216,7 @@ def _whole_pass(
     )
     previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
     tiers = _tiers(linkage, previous_tiers, linkage.labels)
-    evidence_rows = _evidence(con, linkage.edges, run_id, model_info.get("model_version"))
+    evidence_rows = record_evidence(con, linkage.edges, run_id, model_info.get("model_version"))
     queue = build_queue(
         _review_candidates(con),
         read_queue(identity_root) if incremental else read_queue(identity_root).iloc[:0],
@@ -361,7 +306,7 @@ def _link_new(
     different = overrides[overrides["decision"] == "different"]
     blocking = delta.search(con, different[PAIR_KEYS], predict)
     settled = delta.settle(con)
-    settled_evidence_rows = _evidence(con, settled, run_id, version)
+    settled_evidence_rows = record_evidence(con, settled, run_id, version)
     if not con.execute("select count(*) from fresh").fetchall()[0][0]:
         delta.apply(con, None, None, stamp_args)
         return _nothing_linked(identity_root, version, len(settled), settled_evidence_rows)
@@ -403,7 +348,7 @@ def _link_new(
         linkage.labels,
         scope.records,
     )
-    evidence_rows = settled_evidence_rows + _evidence(con, linkage.edges, run_id, version)
+    evidence_rows = settled_evidence_rows + record_evidence(con, linkage.edges, run_id, version)
     queue = build_queue(_review_candidates(con), read_queue(identity_root), overrides, None, run_id)
     events = _events(person_events, household_events)
     delta.apply(con, _assigned(person_ids, node_ids[: len(keys)], tiers), events, stamp_args)
@@ -440,7 +385,7 @@ def resolve_files(
             if known:
                 con.execute(f"detach {state_file.ALIAS}")
             outcome = _whole_pass(con, files, identity_root, overrides, decided, run_id, full)
-        summary = _publish(con, identity_root, run_id, outcome)
+        summary = publish(con, identity_root, run_id, outcome)
     finally:
         con.close()
     summary["seconds"] = {
@@ -452,80 +397,6 @@ def resolve_files(
         json.dumps({**summary, "batches": batches or {}, "files": sorted(files)}, indent=2)
     )
     return summary
-
-
-def _publish(
-    con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, outcome: Pass
-) -> dict:
-    """Write links, registry, events, evidence and the queue from the state; the summary."""
-    records = f"{state_file.ALIAS}.records"
-    links = identity_root / "links.parquet"
-    tmp = links.with_name(links.name + ".tmp")
-    # the register is kept in rid order (state.replace, delta.apply): no sort needed
-    con.execute(
-        f"copy (select {state_file.LINK_COLUMNS} from {records}) "
-        f"to '{tmp}' (format parquet, compression zstd)"
-    )
-    tmp.replace(links)
-    events = outcome.events.assign(run_id=run_id)
-    for entity in registry.ENTITIES:
-        registry.write_registry(
-            con,
-            identity_root,
-            entity,
-            f"select {entity}_id as id from {records}",
-            events[events["entity"] == entity],
-            run_id,
-        )
-    write_parquet(events, registry.events_path(identity_root, run_id))
-    if outcome.evidence_rows or outcome.mode == "full":
-        _write_evidence(con, identity_root, run_id, full=outcome.mode == "full")
-    write_parquet(outcome.queue, queue_path(identity_root))
-    n, persons, households = con.execute(
-        f"select count(*), count(distinct person_id), count(distinct household_id) from {records}"
-    ).fetchall()[0]
-    tiers = dict(con.execute(f"select match_tier, count(*) from {records} group by 1").fetchall())
-    linkage = outcome.linkage
-    return {
-        "run_id": run_id,
-        "mode": outcome.mode,
-        "model_version": outcome.model_version,
-        "records": int(n),
-        "new_records": outcome.new_records,
-        "persons": int(persons),
-        "households": int(households),
-        "tiers": {tier: int(tiers[tier]) for tier in sorted(tiers)},
-        "nik_conflicts": len(linkage.conflicts) if linkage else 0,
-        "blocking_pairs": linkage.blocking if linkage else {},
-        "review_queue": len(outcome.queue),
-        "events": {
-            f"{entity}/{kind}": int(count)
-            for (entity, kind), count in events.groupby(["entity", "kind"]).size().items()
-        },
-        "oversized_persons": _oversized(con, records),
-        **outcome.extra,
-    }
-
-
-def _oversized(con: duckdb.DuckDBPyConnection, records: str) -> int:
-    """Persons holding more records than there are source files: an alarm, logged."""
-    limit, count, largest = con.execute(
-        f"""
-        with sizes as (select person_id, count(*) as n from {records} group by all),
-             files as (select count(distinct source_period) as n from {records})
-        select files.n, count(*) filter (where sizes.n > files.n), max(sizes.n)
-        from sizes, files group by files.n
-        """
-    ).fetchall()[0]
-    if count:
-        log.warning(
-            "%d persons hold more records than there are source files (%d); largest %d: "
-            "check the review queue and `konvergensi explain`",
-            count,
-            limit,
-            largest,
-        )
-    return int(count)
 
 
 def retrain(contracts: list[Contract], staging_root: Path, identity_root: Path) -> str:
