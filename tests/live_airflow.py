@@ -62,14 +62,28 @@ class LiveAirflow:
         }
         self.process: subprocess.Popen | None = None
 
-    def airflow(self, *args: str) -> str:
-        """Run an `airflow` CLI command against this instance; returns its output."""
-        result = subprocess.run(
-            [str(BIN / "airflow"), *args], env=self.env, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"airflow {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-        return result.stdout
+    def airflow(self, *args: str, attempts: int = 5) -> str:
+        """Run an `airflow` CLI command against this instance; returns its output.
+
+        On SQLite, a command whose transaction reads and then writes while the scheduler
+        writes gets "database is locked" at once (SQLite refuses the lock upgrade rather than
+        wait for it, whatever the timeout). Airflow rolls such a command back (a backfill
+        removes its partial runs "so the user can retry"), so it is run again, a few times.
+        """
+        for attempt in range(1, attempts + 1):
+            result = subprocess.run(
+                [str(BIN / "airflow"), *args],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode == 0:
+                return result.stdout
+            if "database is locked" not in result.stderr or attempt == attempts:
+                break
+            time.sleep(2 * attempt)
+        raise RuntimeError(f"airflow {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
     def start(self, timeout: float = 180) -> None:
         """Migrate the DB, start standalone, wait until the API answers healthy."""
