@@ -449,16 +449,28 @@ def apply(
     match_tier), and the anchors of settled records become `nik_exact`. `assigned` None:
     nothing but settled records.
     """
+    scope_rows = (
+        ""
+        if assigned is None
+        else """
+            union all by name
+            select n.*, a.person_id, a.household_id, a.match_tier
+            from fresh n
+            join features f on f.grid = n.rid and f.is_new
+            join assigned a on a.rid = f.rid
+        """
+    )
+    if assigned is not None:
+        con.register("assigned", assigned)
+        con.register("merges", merges.astype("object"))
     con.execute("begin transaction")
     try:
-        if assigned is None:
-            con.execute(f"insert into {REGISTER} by name select * from {SETTLED} order by rid")
-        else:
-            con.register("assigned", assigned)
-            con.register("merges", merges.astype("object"))
-            _apply_pass(con)
-            con.unregister("assigned")
-            con.unregister("merges")
+        con.execute(
+            f"insert into {REGISTER} by name "
+            f"select * from (select * from {SETTLED} {scope_rows}) order by rid"
+        )
+        if assigned is not None:
+            _apply_scope(con)
         # last: tier 1 is the strongest tier, whatever else the pass linked an anchor by
         con.execute(
             f"""
@@ -472,24 +484,14 @@ def apply(
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        if assigned is not None:
+            con.unregister("assigned")
+            con.unregister("merges")
 
 
-def _apply_pass(con: duckdb.DuckDBPyConnection) -> None:
-    """The scope's part of apply(), from the registered frames `assigned` and `merges`."""
-    con.execute(
-        f"""
-        insert into {REGISTER} by name
-        select * from (
-            select * from {SETTLED}
-            union all by name
-            select n.*, a.person_id, a.household_id, a.match_tier
-            from fresh n
-            join features f on f.grid = n.rid and f.is_new
-            join assigned a on a.rid = f.rid
-        )
-        order by rid
-        """
-    )
+def _apply_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """apply()'s updates of existing rows: redirects of retired IDs, the scope's new values."""
     for entity in ("person", "household"):
         con.execute(
             f"""
