@@ -103,7 +103,7 @@ def test_reviewers_decisions_are_respected_by_later_runs(zones, tmp_path: Path) 
     )
     pd.concat([exported, extra]).to_csv(sheet, index=False)
     counts = import_decisions(identity, sheet, reviewer="clerk-1")
-    assert counts == {"same": len(queued), "different": 1, "open": 0}
+    assert counts == {"same": len(queued), "different": 1, "open": 0, "not_current": 0}
 
     summary = resolve_files(files, identity)
     after = links_of(identity)
@@ -260,3 +260,26 @@ def test_a_changed_decision_is_applied_even_when_the_count_stays(zones, tmp_path
         _decide(identity, tmp_path / "decisions.csv", (a, b), decision)
         resolve_files(files, identity)
         assert (links_of(identity)[a] == links_of(identity)[b]) == (decision == "same")
+
+
+@pytest.mark.parametrize(
+    ("command", "missing", "remedy"),
+    [
+        (["query", "select 1"], "warehouse.duckdb", "build_warehouse"),
+        (["explain", "a|2026-07|b|1", "a|2026-07|b|2"], "links.parquet", "resolve_identities"),
+        (["review", "export", "queue.csv"], "manifest.json", "resolve_identities"),
+        (["review", "import", "queue.csv", "--reviewer", "clerk-3"], "queue.csv", "review export"),
+    ],
+)
+def test_commands_before_their_zone_exists_say_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], missing: str, remedy: str
+) -> None:
+    from konvergensi.cli import main
+
+    monkeypatch.setenv("KONVERGENSI_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(command)
+    message = str(exited.value.code)
+    assert missing in message and remedy in message and "\n" not in message
+    assert not (tmp_path / "data").exists()

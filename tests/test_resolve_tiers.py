@@ -159,3 +159,44 @@ def test_family_split_across_two_kks_is_one_household(zones) -> None:
     wife = key("b", "2026-08", 1)
     assert not same(links, father, wife)
     assert links.loc[father, "household_id"] == links.loc[wife, "household_id"]
+
+
+def test_a_man_and_a_woman_of_other_names_sharing_a_nik_are_held(zones) -> None:
+    """A wife using her husband's NIK, her birth date missing: not one person."""
+    shared = nik(12, 3, 1980, 1)
+    links = resolve(
+        zones,
+        {
+            ("a", "2026-07"): [person("Yohanes Benu", "1980-03-12", "L", shared)],
+            ("b", "2026-07"): [person("Maria Tefa", None, "P", shared)],
+        },
+    )
+    a, b = key("a", "2026-07", 1), key("b", "2026-07", 1)
+    assert not same(links, a, b)
+    queue = read_queue(zones[1])
+    assert (
+        queue[(queue["record_key_l"] == a) & (queue["record_key_r"] == b)]["reason"]
+        .str.contains("NIK shared")
+        .all()
+    )
+
+
+def test_twins_of_a_rare_clan_with_other_given_names_go_to_review(zones) -> None:
+    """Birth date, sex and village agree and the clan is rare: still not linked on that alone."""
+    neighbours = [
+        person(f"Orang{chr(65 + i)} Marga{chr(65 + i)}", f"19{50 + i}-01-0{1 + i % 9}", "L")
+        for i in range(20)
+    ]
+    links = resolve(
+        zones,
+        {
+            ("a", "2026-07"): [person("Yohanes Benu", "2010-05-04", "L"), *neighbours],
+            ("b", "2026-07"): [person("Markus Benu", "2010-05-04", "L")],
+        },
+    )
+    a, b = key("a", "2026-07", 1), key("b", "2026-07", 1)
+    assert not same(links, a, b)
+    queue = read_queue(zones[1])
+    held = queue[(queue["record_key_l"] == a) & (queue["record_key_r"] == b)]
+    assert held["reason"].tolist() == ["only a clan name agrees"]
+    assert held["match_probability"].iloc[0] >= 0.9  # the model alone would have linked them

@@ -137,11 +137,11 @@ def search(con: duckdb.DuckDBPyConnection, separated: pd.DataFrame, predict: str
     con.execute(
         f"""
         create or replace table features as
-        select rid, nik_valid, given, name_sorted, dob, dob_placeholder, village_code,
+        select rid, nik_valid, given, name_sorted, dob, dob_placeholder, village_code, sex,
                true as is_new
         from fresh
         union all
-        select rid, nik_valid, given, name_sorted, dob, dob_placeholder, village_code, false
+        select rid, nik_valid, given, name_sorted, dob, dob_placeholder, village_code, sex, false
         from {REGISTER} where nik_valid in (select nik_valid from fresh)
         """
     )

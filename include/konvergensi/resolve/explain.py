@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from konvergensi.resolve.review import read_overrides
+from konvergensi.resolve.review import read_overrides, read_queue
 
 FIELDS = ("name", "birth_date", "sex", "locus", "nik", "kk")
 WEIGHTS = (
@@ -107,6 +107,10 @@ def explain(identity_root: Path, key_a: str, key_b: str) -> str:
     mine = decided[(decided["record_key_l"] == pair[0]) & (decided["record_key_r"] == pair[1])]
     for row in mine.itertuples():
         lines.append(f"reviewer {row.reviewer} decided '{row.decision}' on {row.decided_at}")
+    queue = read_queue(identity_root)
+    waiting = queue[(queue["record_key_l"] == pair[0]) & (queue["record_key_r"] == pair[1])]
+    for row in waiting.itertuples():
+        lines.append(f"in the review queue since run {row.first_queued_run}: {row.reason}")
     if person_a == person_b:
         members = links.loc[links["person_id"] == person_a, "record_key"].tolist()
         evidence = _evidence(identity_root, members)
@@ -117,7 +121,9 @@ def explain(identity_root: Path, key_a: str, key_b: str) -> str:
     else:
         lines.insert(0, f"different persons: {person_a} and {person_b}")
         direct = _evidence(identity_root, [key_a, key_b])
-        lines += [describe(row) for _, row in direct.iterrows()] or [
-            "  no pair of these two records was scored (no blocking rule brought them together)"
-        ]
+        lines += [describe(row) for _, row in direct.iterrows()]
+        if direct.empty and waiting.empty:
+            lines.append(
+                "  no pair of these two records was scored (no blocking rule brought them together)"
+            )
     return "\n".join(lines)

@@ -13,6 +13,8 @@ import pandas as pd
 from konvergensi.resolve.sql import sql
 
 PREVIOUS = ["record_key", "person_id", "household_id", "match_tier"]
+# what a record of a replaced batch passes on to its correction (see heirs)
+HEIR_KEY = ["_source", "_period", "source_record_id"]
 
 
 def clan_shares_sql(records: str) -> str:
@@ -79,3 +81,40 @@ def load_features(
     )
     con.unregister("previous_links")
     con.execute("drop table records")
+
+
+def heirs(con: duckdb.DuckDBPyConnection, previous: pd.DataFrame) -> pd.DataFrame:
+    """The previous IDs a corrected re-delivery's records inherit, by rid of `features`.
+
+    A batch that replaces another for the same source and period (a correction) brings new
+    record keys; its record inherits the IDs of the replaced record with the same
+    source_record_id, when that ID names one record on each side. Such a record is still
+    linked afresh (its fields may have changed); the inherited IDs only vote for its cluster's
+    ID, so a person seen only in the corrected batch keeps their ID. Returns rid,
+    person_id, household_id and both record keys (for reviewers' decisions); none when the
+    previous links predate source_record_id in links.parquet.
+    """
+    if not set(HEIR_KEY) <= set(previous.columns):
+        previous = previous.assign(**{c: None for c in HEIR_KEY if c not in previous})
+    con.register("previous_links", previous[[*PREVIOUS, *HEIR_KEY]])
+    found = con.execute(
+        f"""
+        with gone as (
+            select * from previous_links
+            where record_key not in (select record_key from features)
+              and source_record_id is not null
+        ),
+        arrived as (
+            select rid, record_key, {", ".join(HEIR_KEY)} from features
+            where prev_person_id is null and source_record_id is not null
+        )
+        select a.rid, g.person_id, g.household_id, g.record_key as old_key,
+               a.record_key as new_key
+        from arrived a join gone g using ({", ".join(HEIR_KEY)})
+        qualify count(*) over (partition by a.rid) = 1
+            and count(*) over (partition by g.record_key) = 1
+        order by a.rid
+        """
+    ).df()
+    con.unregister("previous_links")
+    return found

@@ -24,6 +24,7 @@ from konvergensi.resolve.sql import sql
 ACCEPT = 0.90  # probability at which the probabilistic tier links two records
 REVIEW = 0.50  # from here up to ACCEPT a pair goes to clerical review instead
 PROBABILISTIC = "probabilistic"
+NAMES_DIFFER = "only a clan name agrees"  # review reason (model.names_differ), whatever the score
 TIER_NAMES = {FORCED: "review_same", NEAR_NIK: "nik_near", PROBABILISTIC: "probabilistic"}
 # what makes a tier-2 combination (tier2_combos.sql), plus the record id
 TIER2_FIELDS = "rid, nik16, nik_valid, name_match, name_sorted, dob, sex, village_code"
@@ -106,10 +107,20 @@ def _tier3(
         person_model.score(con, predict, "candidates", register.names)
         candidates = "select * from scored"
     scored = con.execute(
-        f"select * from ({candidates}) where match_probability >= {REVIEW} "
-        "order by match_probability desc, rid_l, rid_r"
+        f"select *, {person_model.names_differ()} as names_differ from ({candidates}) "
+        f"where match_probability >= {REVIEW} order by match_probability desc, rid_l, rid_r"
     ).df()
     return scored, counts
+
+
+def _split_scored(scored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scored pairs to link, and those for review (with their reason) as evidence rows."""
+    if not len(scored):
+        return scored, scored
+    sure = scored["match_probability"].ge(ACCEPT) & ~scored["names_differ"].astype(bool)
+    uncertain = scored[~sure].assign(tier=PROBABILISTIC, status="review")
+    uncertain["reason"] = np.where(uncertain["names_differ"], NAMES_DIFFER, "uncertain")
+    return scored[sure], uncertain
 
 
 def tier2_edges(
@@ -188,7 +199,7 @@ def link(
     tier1 = con.execute("select rid_l, rid_r from tier1").fetchnumpy()
     tier2 = con.execute("select rid_l, rid_r from tier2 order by rid_l, rid_r").df()
     scored, blocking = _tier3(con, get_predict, register)
-    accepted = scored[scored["match_probability"] >= ACCEPT] if len(scored) else scored
+    accepted, uncertain = _split_scored(scored)
 
     sequence = (
         [(a, b, FORCED) for a, b in same]
@@ -217,8 +228,6 @@ def link(
     tier1_frame = pd.DataFrame(
         {"rid_l": tier1["rid_l"], "rid_r": tier1["rid_r"], "tier": "nik_exact", "status": "linked"}
     )
-    uncertain = scored[scored["match_probability"] < ACCEPT] if len(scored) else scored
-    uncertain = uncertain.assign(tier=PROBABILISTIC, status="review", reason="uncertain")
     if len(accepted):
         edges = edges.merge(
             accepted, on=["rid_l", "rid_r"], how="left", validate="many_to_one"

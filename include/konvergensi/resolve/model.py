@@ -83,6 +83,21 @@ def name_comparison() -> dict[str, Any]:
     }
 
 
+def names_differ(gamma: str = "gamma_name") -> str:
+    """SQL over a scored pair: its names agree on a clan name at most.
+
+    Twins and brothers share birth date, village and clan; a model trained on few records can
+    weigh those above a different given name. Such a pair goes to review, never linked.
+    """
+    levels = [
+        level["label_for_charts"]
+        for level in name_comparison()["comparison_levels"]
+        if not level.get("is_null_level")
+    ]
+    weakest = len(levels) - 1 - levels.index("same rare clan only")  # splink's gamma of it
+    return f"{gamma} between 0 and {weakest}"
+
+
 def dob_comparison() -> dict[str, Any]:
     """Birth date levels: exact, exact but a 1 July / 31 December stand-in, swapped, close."""
     same_year = "year(dob_l) = year(dob_r)"
@@ -217,12 +232,22 @@ def compile_predict(model: dict[str, Any]) -> str:
 
     Splink writes it (comparison levels, match weights with the name frequency adjustment,
     probabilities); compiled once per model version, so a run scores without setting splink up.
-    It reads splink's settings internals, so tests compare it with splink's `predict`.
+    It reads splink's settings internals, so tests compare it with splink's `predict`. Built
+    as splink builds it for training, which keeps each comparison's level (gamma_name is
+    read by names_differ).
     """
-    from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.predict import predict_from_comparison_vectors_sqls
     from splink.internals.settings_creator import SettingsCreator
 
     spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    predict = predict_from_comparison_vectors_sqls(
+        unique_id_input_columns=spec.column_info_settings.unique_id_input_columns,
+        core_model_settings=spec.core_model_settings,
+        sql_dialect=SplinkDialect.from_string(spec._sql_dialect_str),
+        retain_intermediate_calculation_columns=True,
+        training_mode=True,
+    )
     steps = [
         (
             "__splink__df_blocked",
@@ -237,13 +262,13 @@ def compile_predict(model: dict[str, Any]) -> str:
         ),
         *(
             (step["output_table_name"], step["sql"])
-            for step in predict_from_comparison_vectors_sqls_using_settings(spec)
+            for step in predict
         ),
     ]
     ctes = ",\n".join(f"{name} as (\n{text}\n)" for name, text in steps)
     return (
         f"with {ctes}\nselect rid_l, rid_r, match_weight, match_probability, "
-        f"{', '.join(WEIGHT_COLUMNS)} from {steps[-1][0]}"
+        f"{', '.join(WEIGHT_COLUMNS)}, gamma_name from {steps[-1][0]}"
     )
 
 

@@ -1,7 +1,7 @@
-"""Versioned person models: identity/models/<version>/ (model.json, meta.json, predict.sql).
+"""Versioned person models: identity/models/<version>/ (model.json, meta.json, the compiled query).
 
 A run reuses the current model; only the first run, or a deliberate `retrain`, trains one.
-predict.sql is the model compiled to one scoring query, so a run scores without splink.
+PREDICT is the model compiled to one scoring query, so a run scores without splink.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 from konvergensi.resolve.model import compile_predict
 
-PREDICT = "predict.sql"
+# the compiled query, named by its layout: a version compiled to an older one (predict.sql,
+# without gamma_name) is compiled again on its first use
+PREDICT = "predict-v2.sql"
 
 
 def models_root(identity_root: Path) -> Path:

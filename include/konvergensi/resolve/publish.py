@@ -2,13 +2,13 @@
 
 A pass collects its evidence rows in the DuckDB table EVIDENCE as it goes (record_evidence);
 publish() then writes every output from the state the pass left, so the whole and the delta
-pass publish alike.
+pass publish alike. The outputs become current together when the run commits its
+publication (publication.py).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,8 @@ from konvergensi.resolve import model as person_model
 from konvergensi.resolve import registry
 from konvergensi.resolve import state as state_file
 from konvergensi.resolve.link import Linkage
-from konvergensi.resolve.review import queue_path, write_parquet
+from konvergensi.resolve.publication import Publication
+from konvergensi.resolve.review import overrides_path, queue_path
 from konvergensi.resolve.sql import sql
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class Pass:
     model_version: str | None
     linked_at: float
     extra: dict = field(default_factory=dict)
+    # reviewers' decisions, when the pass restated some for corrected records (carry_decisions)
+    overrides: pd.DataFrame | None = None
 
 
 def record_evidence(
@@ -62,32 +65,31 @@ def record_evidence(
 
 
 def _write_evidence(
-    con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, full: bool
+    con: duckdb.DuckDBPyConnection, publication: Publication, run_id: str, full: bool
 ) -> None:
     """Evidence is append-only, one part per run (table EVIDENCE); a full run starts afresh."""
-    folder = identity_root / EVIDENCE
+    folder = publication.root / EVIDENCE
     if full:
-        shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"run={run_id}.parquet"
-    tmp = path.with_name(path.name + ".tmp")
-    con.execute(f"copy {EVIDENCE} to '{tmp}' (format parquet, compression zstd)")
-    tmp.replace(path)
+        publication.obsolete += sorted(folder.glob("*.parquet"))
+    path = publication.stage(folder / f"run={run_id}.parquet")
+    con.execute(f"copy {EVIDENCE} to '{path}' (format parquet, compression zstd)")
 
 
 def publish(
     con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str, outcome: Pass
-) -> dict:
-    """Write links, registry, events, evidence and the queue from the state; the summary."""
+) -> tuple[dict, Publication]:
+    """Write links, registry, events, evidence and the queue from the state, staged to commit.
+
+    Returns the summary and the publication (publication.commit makes it current).
+    """
+    publication = Publication(identity_root)
     records = f"{state_file.ALIAS}.records"
-    links = identity_root / "links.parquet"
-    tmp = links.with_name(links.name + ".tmp")
+    links = publication.stage(identity_root / "links.parquet")
     # the register is kept in rid order (state.replace, delta.apply): no sort needed
     con.execute(
         f"copy (select {state_file.LINK_COLUMNS} from {records}) "
-        f"to '{tmp}' (format parquet, compression zstd)"
+        f"to '{links}' (format parquet, compression zstd)"
     )
-    tmp.replace(links)
     events = outcome.events.assign(run_id=run_id)
     for entity in registry.ENTITIES:
         registry.write_registry(
@@ -97,17 +99,20 @@ def publish(
             f"select {entity}_id as id from {records}",
             events[events["entity"] == entity],
             run_id,
+            publication.stage(registry.registry_path(identity_root, entity)),
         )
-    write_parquet(events, registry.events_path(identity_root, run_id))
+    publication.parquet(events, registry.events_path(identity_root, run_id))
     if outcome.evidence_rows or outcome.mode == "full":
-        _write_evidence(con, identity_root, run_id, full=outcome.mode == "full")
-    write_parquet(outcome.queue, queue_path(identity_root))
+        _write_evidence(con, publication, run_id, full=outcome.mode == "full")
+    publication.parquet(outcome.queue, queue_path(identity_root))
+    if outcome.overrides is not None:
+        publication.parquet(outcome.overrides, overrides_path(identity_root))
     n, persons, households = con.execute(
         f"select count(*), count(distinct person_id), count(distinct household_id) from {records}"
     ).fetchall()[0]
     tiers = dict(con.execute(f"select match_tier, count(*) from {records} group by 1").fetchall())
     linkage = outcome.linkage
-    return {
+    summary = {
         "run_id": run_id,
         "mode": outcome.mode,
         "model_version": outcome.model_version,
@@ -126,6 +131,7 @@ def publish(
         "oversized_persons": _oversized(con, records),
         **outcome.extra,
     }
+    return summary, publication
 
 
 def _oversized(con: duckdb.DuckDBPyConnection, records: str) -> int:

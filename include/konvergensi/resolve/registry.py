@@ -1,6 +1,7 @@
 """The ID registry in the identity zone: every ID ever issued, its status and redirects.
 
-identity/registry/<entity>.parquet  id, status (active | retired), redirect_to, first_run, last_run
+identity/registry/<entity>.parquet  id, status (active | retired | dormant), redirect_to,
+                                    first_run, last_run
 identity/registry/events/run=<id>.parquet  run_id, entity, kind (new | merge | split), from_id,
                                            to_id (append-only, one part per run)
 A retired ID redirects to the ID that absorbed it, so a reference kept by a ministry or an
@@ -65,8 +66,13 @@ def write_registry(
     active_sql: str,
     events: pd.DataFrame,
     run_id: str,
+    out: Path,
 ) -> None:
-    """Write the registry after a run: IDs of `active_sql` (column id) seen, merged ones retired."""
+    """Write the registry after a run to `out`.
+
+    IDs of `active_sql` (column id) are active, merged ones retired (redirected), and an
+    active ID no record holds any more (its source withdrew its records) becomes dormant.
+    """
     path = registry_path(identity_root, entity)
     old = (
         f"select id, status, redirect_to, first_run, last_run from read_parquet('{path}')"
@@ -76,8 +82,6 @@ def write_registry(
     )
     merges = events.loc[events["kind"] == "merge", ["from_id", "to_id"]]
     con.register("registry_merges", merges.astype("object"))
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
         f"""
         copy (
@@ -92,7 +96,9 @@ def write_registry(
             select
                 e.id,
                 case when m.from_id is not null then 'retired'
-                     when a.id is not null then 'active' else e.status end as status,
+                     when a.id is not null then 'active'
+                     when e.status = 'active' then 'dormant'
+                     else e.status end as status,
                 case when m.from_id is not null then m.to_id else e.redirect_to end
                     as redirect_to,
                 e.first_run,
@@ -104,12 +110,11 @@ def write_registry(
                 from registry_merges
             ) m on m.from_id = e.id
             order by e.id
-        ) to '{tmp}' (format parquet, compression zstd)
+        ) to '{out}' (format parquet, compression zstd)
         """,
         {"run": run_id},
     )
     con.unregister("registry_merges")
-    tmp.replace(path)
 
 
 def follow(registry: pd.DataFrame, entity_id: str) -> str:

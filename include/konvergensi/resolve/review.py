@@ -55,6 +55,24 @@ def ordered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(record_key_l=left, record_key_r=right)
 
 
+def carry_decisions(overrides: pd.DataFrame, renamed: dict[str, str]) -> pd.DataFrame:
+    """The decisions, plus each one on a replaced record restated for its replacement.
+
+    `renamed`: old record key -> the key of the record that replaced it (a correction of the
+    same batch); the decision on the old keys is kept for the record.
+    """
+    old = renamed.keys()
+    moved = overrides[overrides["record_key_l"].isin(old) | overrides["record_key_r"].isin(old)]
+    if moved.empty:
+        return overrides
+    restated = moved.assign(
+        record_key_l=moved["record_key_l"].map(lambda k: renamed.get(k, k)),
+        record_key_r=moved["record_key_r"].map(lambda k: renamed.get(k, k)),
+    )
+    every = pd.concat([overrides, ordered(restated)], ignore_index=True)
+    return every.drop_duplicates(PAIR, keep="first").sort_values(PAIR, ignore_index=True)
+
+
 def build_queue(
     candidates: pd.DataFrame,
     previous: pd.DataFrame,
@@ -137,7 +155,11 @@ def _load_decisions(path: Path) -> pd.DataFrame:
 
 
 def import_decisions(identity_root: Path, path: Path, reviewer: str) -> dict[str, int]:
-    """Record the filled-in decisions as overrides; blank decisions stay in the queue."""
+    """Record the filled-in decisions as overrides; blank decisions stay in the queue.
+
+    Counts by decision, the pairs left open, and the decisions naming a record that is not
+    current (a batch re-delivered since the export, or an edited key): those take no effect.
+    """
     sheet = _load_decisions(path)
     decision = sheet["decision"].str.strip().str.lower()
     bad = sheet[(decision != "") & ~decision.isin(DECISIONS)]
@@ -159,7 +181,19 @@ def import_decisions(identity_root: Path, path: Path, reviewer: str) -> dict[str
     ]
     write_parquet(queue[np.array(open_pairs, dtype=bool)], queue_path(identity_root))
     counts = chosen["decision"].value_counts()
-    return {d: int(counts.get(d, 0)) for d in DECISIONS} | {"open": int(sum(open_pairs))}
+    current = _current_keys(identity_root)
+    stale = ~(chosen["record_key_l"].isin(current) & chosen["record_key_r"].isin(current))
+    return {d: int(counts.get(d, 0)) for d in DECISIONS} | {
+        "open": int(sum(open_pairs)),
+        "not_current": int(stale.sum()),
+    }
+
+
+def _current_keys(identity_root: Path) -> set[str]:
+    links = identity_root / "links.parquet"
+    if not links.exists():
+        return set()
+    return set(pd.read_parquet(links, columns=["record_key"])["record_key"])
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -25,14 +25,16 @@ from konvergensi.resolve import delta, registry
 from konvergensi.resolve import model as person_model
 from konvergensi.resolve import state as state_file
 from konvergensi.resolve.clustering import start_labels
-from konvergensi.resolve.features import load_features
+from konvergensi.resolve.features import HEIR_KEY, PREVIOUS, heirs, load_features
 from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
 from konvergensi.resolve.link import Linkage, link
 from konvergensi.resolve.models_store import current_model, predict_query, save_model
+from konvergensi.resolve.publication import MANIFEST, commit, recover
 from konvergensi.resolve.publish import EVIDENCE, Pass, publish, record_evidence
 from konvergensi.resolve.review import (
     build_queue,
+    carry_decisions,
     read_overrides,
     read_queue,
 )
@@ -59,7 +61,7 @@ def read_links(identity_root: Path) -> pd.DataFrame:
     path = identity_root / "links.parquet"
     if path.exists():
         return pd.read_parquet(path)
-    columns = ["record_key", "person_id", "household_id", "match_tier"]
+    columns = [*PREVIOUS, *HEIR_KEY]
     return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
 
 
@@ -116,7 +118,7 @@ def _review_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     uncertain = con.execute(
         f"""
         select record_key_l, record_key_r,
-               case when status = 'review' then 'uncertain match' else reason end as reason,
+               case when reason = 'uncertain' then 'uncertain match' else reason end as reason,
                match_probability
         from {EVIDENCE}
         where status = 'review' or (status = 'refused' and tier = 'probabilistic')
@@ -147,7 +149,7 @@ def resolve_identities(
 
 
 def _manifest(identity_root: Path) -> dict:
-    path = identity_root / "manifest.json"
+    path = identity_root / MANIFEST
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -161,6 +163,13 @@ def _assigned(person_ids: np.ndarray, household_ids: np.ndarray, tiers: np.ndarr
             "match_tier": tiers,
         }
     )
+
+
+def _with_inherited(previous: np.ndarray, inherited: pd.DataFrame, column: str) -> np.ndarray:
+    """Previous IDs per rid, with those a corrected record inherits (features.heirs)."""
+    voting = previous.copy()
+    voting[inherited["rid"].to_numpy(dtype=np.int64)] = inherited[column].to_numpy(dtype=object)
+    return voting
 
 
 def _events(person: pd.DataFrame, household: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +192,14 @@ def _whole_pass(
     previous = read_links(identity_root)
     incremental = not full and len(previous) > 0 and current_model(identity_root) is not None
     load_features(con, files, previous, incremental)
+    inherited = heirs(con, previous)
     del previous
+    renamed = dict(zip(inherited["old_key"], inherited["new_key"], strict=True))
+    carried = carry_decisions(overrides, renamed)
+    restated = len(carried) > len(overrides)
+    if restated:  # kept with the pass's outputs, so that every later run respects them
+        overrides = carried
+        decided = state_file.decisions_fingerprint(overrides)
     prior = con.execute(
         "select record_key, prev_person_id, prev_household_id, prev_tier from features order by rid"
     ).df()
@@ -203,14 +219,18 @@ def _whole_pass(
     person_ids, person_events = assign_ids(
         keys.to_numpy(),
         linkage.labels,
-        prev_person,
+        _with_inherited(prev_person, inherited, "person_id"),
         "P",
         registry.issued_among(con, identity_root, "person"),
     )
     household_ids, household_events = assign_ids(
         keys.to_numpy(),
         household_labels(con, linkage.labels),
-        prior["prev_household_id"].to_numpy(dtype=object, na_value=None),
+        _with_inherited(
+            prior["prev_household_id"].to_numpy(dtype=object, na_value=None),
+            inherited,
+            "household_id",
+        ),
         "H",
         registry.issued_among(con, identity_root, "household"),
     )
@@ -249,6 +269,7 @@ def _whole_pass(
         linkage=linkage,
         model_version=model_info.get("model_version"),
         linked_at=linked_at,
+        overrides=overrides if restated else None,
     )
 
 
@@ -371,8 +392,9 @@ def resolve_files(
     """Resolve the records of `files` against the identity zone's previous state."""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    overrides = read_overrides(identity_root)
     identity_root.mkdir(parents=True, exist_ok=True)
+    recover(identity_root)
+    overrides = read_overrides(identity_root)
     con = quiet_connection()
     decided = state_file.decisions_fingerprint(overrides)
     try:
@@ -385,7 +407,7 @@ def resolve_files(
             if known:
                 con.execute(f"detach {state_file.ALIAS}")
             outcome = _whole_pass(con, files, identity_root, overrides, decided, run_id, full)
-        summary = publish(con, identity_root, run_id, outcome)
+        summary, publication = publish(con, identity_root, run_id, outcome)
     finally:
         con.close()
     summary["seconds"] = {
@@ -393,9 +415,7 @@ def resolve_files(
         "total": round(time.perf_counter() - started, 1),
     }
     summary["periods"] = {source: sorted(periods) for source, periods in (batches or {}).items()}
-    (identity_root / "manifest.json").write_text(
-        json.dumps({**summary, "batches": batches or {}, "files": sorted(files)}, indent=2)
-    )
+    commit(publication, {**summary, "batches": batches or {}, "files": sorted(files)})
     return summary
 
 

@@ -18,8 +18,11 @@ import pandas as pd
 
 STATE = Path("state") / "records.duckdb"
 ALIAS = "state"
+# the layout of `records`; a state of another layout is stale (the next run relinks the register)
+FORMAT = 2
 LINK_COLUMNS = (
-    "_source, _period, _batch_id, _row_number, record_key, person_id, household_id, match_tier"
+    "_source, _period, _batch_id, _row_number, record_key, source_record_id, person_id, "
+    "household_id, match_tier"
 )
 
 
@@ -38,10 +41,10 @@ def attach(con: duckdb.DuckDBPyConnection, identity_root: Path, run_id: str | No
         return None
     con.execute(f"attach '{path}' as {ALIAS}")
     try:
-        row = con.execute(f"select run_id, files, overrides from {ALIAS}.meta").fetchone()
-    except duckdb.Error:
+        row = con.execute(f"select run_id, files, overrides, format from {ALIAS}.meta").fetchone()
+    except duckdb.Error:  # no meta, or the meta of an older layout
         row = None
-    if row is None or row[0] != run_id:
+    if row is None or row[0] != run_id or row[3] != FORMAT:
         con.execute(f"detach {ALIAS}")
         return None
     return State(files=frozenset(row[1]), overrides=str(row[2]))
@@ -62,8 +65,13 @@ def replace(
     tmp.unlink(missing_ok=True)
     con.execute(f"attach '{tmp}' as new_state")
     con.execute(f"create table new_state.records as {records_sql}")
-    con.execute("create table new_state.meta (run_id varchar, files varchar[], overrides varchar)")
-    con.execute("insert into new_state.meta values (?, ?, ?)", [run_id, sorted(files), overrides])
+    con.execute(
+        "create table new_state.meta (run_id varchar, files varchar[], overrides varchar, "
+        "format integer)"
+    )
+    con.execute(
+        "insert into new_state.meta values (?, ?, ?, ?)", [run_id, sorted(files), overrides, FORMAT]
+    )
     con.execute("detach new_state")
     tmp.replace(path)
     con.execute(f"attach '{path}' as {ALIAS}")

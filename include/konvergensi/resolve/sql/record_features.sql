@@ -9,6 +9,8 @@ with base as (
         _batch_id,
         _row_number,
         concat_ws('|', _source, _period, _batch_id, cast(_row_number as varchar)) as record_key,
+        -- the ministry's own ID: a corrected re-delivery's record inherits its earlier IDs by it
+        source_record_id,
         _source || '|' || _period as source_period,
         case when nik_status = 'valid' then nik end as nik_valid,
         -- a 16-digit NIK that may be one edit from the true one (typo, transposition, or the
