@@ -91,6 +91,7 @@ def main() -> None:
             s.zone("staging"),
             s.zone("quarantine"),
             s.zone("reports"),
+            s.zone("raw"),
         )
         timings.append(time.perf_counter() - started)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -40,8 +40,8 @@ the metadata DB refused the run; read the log and clear the task.
         """Landed files not yet archived, one per source and period."""
         from konvergensi.catchup import pending_deliveries
         from konvergensi.config import settings
-        from konvergensi.contracts import load_contracts
         from konvergensi.storage import landing_root
+        from konvergensi.valid_contracts import valid_contracts
 
         s = settings()
         return [
@@ -51,7 +51,7 @@ the metadata DB refused the run; read the log and clear the task.
                 "conf": {"period": p["period"], "file": p["file"], "ministry": p["ministry"]},
             }
             for p in pending_deliveries(
-                load_contracts(s.contracts_dir), landing_root(), s.zone("raw")
+                valid_contracts(s.contracts_dir), landing_root(), s.zone("raw")
             )
         ]
 

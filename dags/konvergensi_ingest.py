@@ -1,7 +1,9 @@
 """Ingest DAGs, one per source contract in contracts/: landing -> raw -> staging -> quality gate.
 
 Adding a ministry is adding a contract file: this module turns every contract into a DAG named
-`ingest_<source>`. Parsing reads only the small YAML contracts; all heavy work happens in tasks.
+`ingest_<source>`. Contracts load one by one: an invalid file gives a stand-in DAG that names
+the file and the problem (and fails when it runs), and never takes the other sources down.
+Parsing reads only the small YAML contracts; all heavy work happens in tasks.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from konvergensi.airflow_support import (
     staged_asset,
 )
 from konvergensi.config import settings
-from konvergensi.contracts import Contract, load_contracts
+from konvergensi.contracts import Contract
 from konvergensi.landing_wait import POKE_SECONDS, WaitForDelivery
+from konvergensi.periods import period_pattern
+from konvergensi.valid_contracts import InvalidContract, load_each
 
 SCHEDULES = {"monthly": "0 6 1 * *", "quarterly": "0 6 1 1,4,7,10 *"}
 
@@ -33,19 +37,23 @@ next to its standardised form, and runs the quality gate (Great Expectations).
 
 **Tasks**: `wait_for_delivery` -> `archive` -> `stage` -> `validate` (publishes the batch;
 updates the asset `konvergensi_staged_{source}`, which triggers identity resolution).
-`wait_for_delivery` is deferred (purple, no worker slot used) while the file has not landed;
-it waits up to `wait_hours` (param, default {wait_hours}) and then skips the run.
+`wait_for_delivery` is deferred (purple, no worker slot used) while the file has not landed or
+is still being uploaded (a file counts once it is not empty and kept its size and time for
+`KONVERGENSI_LANDING_SETTLE_SECONDS`, default 30 s); it waits up to `wait_hours` (param,
+default {wait_hours}) and then skips the run.
 
 **When it fails**
-- `wait_for_delivery` skipped: no file landed for the period within the wait. Nothing to do
-  until the ministry delivers; other sources are not blocked, and `ingest_catchup` loads the
-  file when it arrives.
+- `wait_for_delivery` skipped: no file landed for the period within the wait (or the file
+  stayed empty or kept changing: ask for it again). Nothing to do until the ministry delivers;
+  other sources are not blocked, and `ingest_catchup` loads the file when it arrives.
 - `stage` failed: the message names the file and the problem (missing or renamed column,
   empty/truncated/protected file). Fix the contract (`contracts/{source}.yaml`) if the ministry
   changed its layout, or ask them to resend; then clear the task.
 - `validate` failed: a batch rule failed (too many unusable NIKs, Excel-damaged NIKs, volume
   change). The message links the HTML report under `reports/{source}/`. The warehouse keeps
   using the last good batch. Ask the ministry for a corrected file and drop it in landing.
+  A message "was not validated: rule ... on column ..." means the contract's rule names a
+  column the batch lacks (or GX could not run it): fix `contracts/{source}.yaml`, clear the task.
 
 Run for another period: trigger with `{{"period": "{example}"}}`. Re-running a period (clear,
 trigger again, `airflow backfill create`) is safe: the same file gives the same batch, and the
@@ -56,6 +64,7 @@ warehouse never counts a row twice.
 def build_ingest_dag(contract: Contract) -> DAG:
     """One ingest DAG for one source contract."""
     unit = "month" if contract.cadence == "monthly" else "quarter"
+    shape = "YYYY-MM" if unit == "month" else "YYYY-Qn"
     with DAG(
         dag_id=f"ingest_{contract.source}",
         description=f"{contract.ministry}: {contract.programme}",
@@ -67,7 +76,12 @@ def build_ingest_dag(contract: Contract) -> DAG:
         tags=["konvergensi", "ingest", contract.source, contract.role],
         params={
             "source": Param(contract.source, type="string", const=contract.source),
-            "period": Param(None, type=["null", "string"], description="YYYY-MM or YYYY-Qn"),
+            "period": Param(
+                None,
+                type=["null", "string"],
+                pattern=period_pattern(contract.cadence),
+                description=f"The period to load ({shape}); empty: the one before the run date",
+            ),
             "wait_hours": Param(
                 LANDING_WAIT_HOURS,
                 type="number",
@@ -126,5 +140,55 @@ def build_ingest_dag(contract: Contract) -> DAG:
     return dag
 
 
-for _contract in load_contracts(settings().contracts_dir):
+INVALID_DOC = """
+### Contract `{file}` is invalid: this source is not ingested
+
+`{path}` could not be loaded:
+
+    {error}
+
+Nothing of this source is archived, staged or validated until the file is fixed; every other
+source, identity resolution (over the other sources) and the warehouse carry on.
+
+**When it fails**: this DAG's only task, `contract_invalid`, fails on purpose (daily, while
+the DAG is unpaused) so the alert reaches the operators. Fix the contract (compare it with
+another file in `contracts/` and with `docs/ingestion.md`); once it loads, the real
+`{dag_id}` DAG replaces this one at the next parse.
+"""
+
+
+def build_invalid_contract_dag(invalid: InvalidContract) -> DAG:
+    """A stand-in DAG for a contract file that does not load: names the file and the reason."""
+    with DAG(
+        dag_id=invalid.dag_id,
+        description=f"INVALID CONTRACT {invalid.path.name}: fix it to ingest this source",
+        schedule="0 6 * * *",
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args("konvergensi"),
+        tags=["konvergensi", "ingest", "invalid_contract"],
+        doc_md=INVALID_DOC.format(
+            file=invalid.path.name, path=invalid.path, error=invalid.error, dag_id=invalid.dag_id
+        ),
+    ) as dag:
+
+        @task
+        def contract_invalid() -> None:
+            """Fail with the contract's problem, so the failure alert names it."""
+            from konvergensi.contracts import ContractError
+
+            raise ContractError(
+                f"{invalid.error}. Fix {invalid.path} and this source is ingested again; "
+                "the other sources are not affected"
+            )
+
+        contract_invalid()
+    return dag
+
+
+_valid, _invalid = load_each(settings().contracts_dir)
+for _contract in _valid:
     globals()[f"ingest_{_contract.source}"] = build_ingest_dag(_contract)
+for _bad in _invalid:
+    globals()[_bad.dag_id] = build_invalid_contract_dag(_bad)

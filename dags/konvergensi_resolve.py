@@ -12,12 +12,13 @@ from konvergensi.airflow_support import (
     staged_asset,
 )
 from konvergensi.config import settings
-from konvergensi.contracts import load_contracts
+from konvergensi.valid_contracts import load_each
 
 with DAG(
     dag_id="resolve_identities",
     description="Link every accepted record to one person and one household",
-    schedule=AssetAny(*(staged_asset(c.source) for c in load_contracts(settings().contracts_dir))),
+    # Valid contracts only: an invalid one has its own failing `ingest_<file>` DAG.
+    schedule=AssetAny(*(staged_asset(c.source) for c in load_each(settings().contracts_dir)[0])),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -38,6 +39,9 @@ has not delivered does not block the others. Details: `docs/resolution.md`.
 By hand: `python -m konvergensi explain KEY KEY` (why two records are one person),
 `review export PATH` / `review import PATH --reviewer NAME` (clerical review),
 `retrain` (deliberate model retraining), `resolve --full` (relink everything).
+
+A contract file that does not load is left out (with a warning naming it in the log) until it
+is fixed; its source's records are then missing from the links.
 
 **When it fails**: "no validated batch" means no ingest DAG has succeeded yet: run them first.
 A warning about an oversized person points at a bad NIK or a weak link: export the review

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, BaseHook, task
+from airflow.sdk import DAG, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from konvergensi.airflow_support import (
@@ -11,9 +11,8 @@ from konvergensi.airflow_support import (
     START_DATE,
     WAREHOUSE_ASSET,
     default_args,
+    pseudonym_key,
 )
-
-PSEUDONYM_CONN_ID = "konvergensi_pseudonym_key"
 
 with DAG(
     dag_id="build_warehouse",
@@ -51,8 +50,7 @@ only what is missing.
         """Build and publish a warehouse snapshot."""
         from konvergensi.pipeline import build_warehouse
 
-        key = BaseHook.get_connection(PSEUDONYM_CONN_ID).password
-        return build_warehouse(key.encode() if key else b"")
+        return build_warehouse(pseudonym_key())
 
     @task
     def copy_to_object_storage() -> dict:

@@ -43,6 +43,9 @@ os.environ.update(
         '"test-key-0123456789abcdef0123456789"}',
         # A file that lands while an ingest run waits is seen within a second, not a minute.
         "KONVERGENSI_LANDING_POKE_SECONDS": "1",
+        # Test files are written whole before a run looks: no need to wait for them to settle
+        # (tests/test_scheduling_landing.py tests the settle interval on its own).
+        "KONVERGENSI_LANDING_SETTLE_SECONDS": "0",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
     }
 )

@@ -9,6 +9,7 @@ KONVERGENSI_REQUIRE_SERVICES=1 (CI installs the plugin: .ci/install-compose).
 
 from __future__ import annotations
 
+import ast
 import itertools
 import os
 import posixpath
@@ -359,6 +360,34 @@ def test_konvergensi_settings(
         assert env["AIRFLOW_CONN_AWS_DEFAULT"] == "${AIRFLOW_CONN_AWS_DEFAULT:-}", name
         conn_id = env["KONVERGENSI_OBJECT_STORAGE_CONN_ID"]
         assert conn_id == "${KONVERGENSI_OBJECT_STORAGE_CONN_ID:-aws_default}", name
+
+
+def _konvergensi_variables_in_code() -> set[str]:
+    """KONVERGENSI_* names the package, DAGs and plugins spell out as string constants: the
+    environment variables they read (os.environ.get, getenv, or a NAME_ENV constant)."""
+    names = set()
+    for folder in ("include", "dags", "plugins"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                value = node.value if isinstance(node, ast.Constant) else None
+                if isinstance(value, str) and re.fullmatch(r"KONVERGENSI_[A-Z0-9_]+", value):
+                    names.add(value)
+    return names
+
+
+def test_every_konvergensi_variable_the_code_reads_reaches_the_containers(
+    services: dict[str, dict[str, Any]], airflow_services: list[str]
+) -> None:
+    read = _konvergensi_variables_in_code()
+    assert {"KONVERGENSI_DATA_ROOT", "KONVERGENSI_MIN_CELL_SIZE"} <= read  # the scan works
+    for name in airflow_services:
+        env = _environment(services[name])
+        missing = read - set(env)
+        assert not missing, f"{name} does not pass {sorted(missing)} to the container"
+        for variable in read - {"KONVERGENSI_CONTRACTS_DIR"}:  # a mount point, not a setting
+            assert re.fullmatch(rf"\$\{{{variable}:-[^}}]*\}}", env[variable]), (
+                f"{name}: {variable}={env[variable]!r} is not ${{{variable}:-default}}"
+            )
 
 
 def test_object_storage_is_off_in_the_example_env(services: dict[str, dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from konvergensi.airflow_support import HEAVY_POOL
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
 from konvergensi.landing_wait import WaitForDelivery
+from konvergensi.privacy.pseudonym import MissingKeyError
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY_MODULES = ("great_expectations", "splink", "pandas", "duckdb", "pyarrow")
@@ -115,3 +117,59 @@ def test_parsing_the_dags_folder_imports_no_heavy_module() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded == [], f"DAG parsing imported heavy modules: {loaded}"
+
+
+def test_the_period_param_refuses_a_period_its_cadence_does_not_use(dags: dict) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    for contract in load_contracts(settings().contracts_dir):
+        period = dags[f"ingest_{contract.source}"].params.get_param("period")
+        good, other = ("2026-09", "2026-Q3")[:: 1 if contract.cadence == "monthly" else -1]
+        assert period.resolve(good) == good and period.resolve(None) is None
+        for bad in ("2026-9", "2026-13", other):
+            with pytest.raises(ParamValidationError):
+                period.resolve(bad)
+
+
+def test_a_missing_pseudonym_connection_gives_the_documented_error(
+    dags: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_KONVERGENSI_PSEUDONYM_KEY")
+    build = dags["build_warehouse"].get_task("build")
+    with pytest.raises(MissingKeyError, match=r"^no pseudonymisation key: set the Airflow conn"):
+        build.python_callable()
+    assert '"no pseudonymisation key"' in dags["build_warehouse"].doc_md
+
+
+def test_an_invalid_contract_gets_a_failing_dag_of_its_own_and_the_rest_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from konvergensi.contracts import ContractError
+
+    contracts = tmp_path / "contracts"
+    shutil.copytree(settings().contracts_dir, contracts)
+    broken = contracts / "kemenkop_ukm.yaml"
+    broken.write_text(broken.read_text().replace("cadence: monthly", "cadence: weekly"))
+    monkeypatch.setenv("KONVERGENSI_CONTRACTS_DIR", str(contracts))
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert bag.import_errors == {}, bag.import_errors
+    sources = [c.source for c in load_contracts(ROOT / "contracts")]
+    assert set(bag.dags) == {f"ingest_{s}" for s in sources} | {
+        "ingest_catchup",
+        "resolve_identities",
+        "build_warehouse",
+    }
+    stand_in = bag.dags["ingest_kemenkop_ukm"]
+    assert "invalid_contract" in stand_in.tags
+    assert "kemenkop_ukm.yaml" in stand_in.description and "cadence" in stand_in.doc_md
+    assert [t.task_id for t in stand_in.tasks] == ["contract_invalid"]
+    with pytest.raises(ContractError, match=r"kemenkop_ukm\.yaml is invalid: cadence"):
+        stand_in.get_task("contract_invalid").python_callable()
+    resolve_inputs = {
+        a.name for a in bag.dags["resolve_identities"].timetable.asset_condition.objects
+    }
+    assert resolve_inputs == {f"konvergensi_staged_{s}" for s in sources if s != "kemenkop_ukm"}
+    real = bag.dags["ingest_kemenkeu_umi"]
+    assert [t.task_id for t in real.tasks] == ["wait_for_delivery", "archive", "stage", "validate"]

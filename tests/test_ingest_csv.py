@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from konvergensi.ingest import csv_reader
+from konvergensi.contracts import ContractError
+from konvergensi.ingest import csv_reader, payload
 from konvergensi.ingest.errors import UnreadableFileError
 from tests.corpus.build import (
     HEADER,
@@ -78,6 +79,23 @@ def test_quoted_values_with_newlines_and_title_rows(tmp_path):
     assert frame["extra__alamat"].tolist() == [r[-1] for r in rows]
     assert frame["source_record_id"].tolist() == ["R001", "R002", "R003", "R004"]
     assert result.extra_columns == ["alamat"] and result.first_data_row == 4
+
+
+def test_a_quoted_title_cell_spanning_lines_is_skipped_with_the_title(tmp_path):
+    title = '"DAFTAR PENERIMA\nPROGRAM UJI 2026";;\n'
+    lines = csv_text(people(3), ";").splitlines()
+    lines[2] += ";x"  # record 2 has a field too many: its number must stay 2
+    landed = _landed(tmp_path, "uji_2026-09.csv", (title + "\n".join(lines) + "\n").encode())
+    contract = make_contract(
+        tmp_path / "contracts", {"type": "csv", "delimiter": ";", "header_row": 2}
+    )
+
+    result = stage(contract, landed, tmp_path)
+
+    assert staged(result)["source_record_id"].tolist() == ["R001", "R003"]
+    assert staged(result)["_row_number"].tolist() == [1, 3]
+    assert rejected(result)["_row_number"].tolist() == [2]
+    assert result.first_data_row == 3  # the header is on the file's third line
 
 
 def test_rows_with_wrong_field_counts_are_rejected_not_dropped(tmp_path, monkeypatch):
@@ -248,6 +266,108 @@ def test_zip_with_two_files_fails_the_file(tmp_path):
     assert message == (
         "uji_2026-09.csv.zip: zip archive holds 2 files; deliver exactly one extract per archive"
     )
+
+
+def test_zip_from_macos_finder_or_windows_explorer_is_read(tmp_path):
+    landed = tmp_path / "landing" / "uji_2026-09.csv.zip"
+    landed.parent.mkdir()
+    with zipfile.ZipFile(landed, "w") as archive:
+        archive.writestr("uji_2026-09.csv", csv_text(people(3), ";"))
+        archive.writestr("__MACOSX/._uji_2026-09.csv", b"\x00\x05\x16\x07" + b"\x00" * 60)
+        archive.writestr(".DS_Store", b"\x00\x00\x00\x01Bud1")
+        archive.writestr("Thumbs.db", b"\xd0\xcf\x11\xe0")
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": ";"})
+
+    result = stage(contract, landed, tmp_path)
+
+    assert staged(result)["source_record_id"].tolist() == ["R001", "R002", "R003"]
+
+
+def _mixed_encodings() -> bytes:
+    """UTF-8 text with one record appended by a Windows-1252 program."""
+    rows = people(4)
+    rows[0][3] = "Yohana Ba’u"
+    data = csv_text(rows, ";").encode("utf-8")
+    return data.replace(b"Siti Aminah", "Siti Amînah".encode("cp1252"))
+
+
+@pytest.mark.parametrize("block", [1 << 20, 5], ids=["one-block", "sequences-cut-by-blocks"])
+def test_mixed_utf8_and_windows_1252_is_refused_with_the_line_and_offset(
+    tmp_path, monkeypatch, block
+):
+    monkeypatch.setattr(payload, "_SCAN_BYTES", block)
+    data = _mixed_encodings()
+    message = _fails(tmp_path, "uji_2026-09.csv", data, {"type": "csv", "delimiter": ";"})
+    offset = data.index(b"\xee")
+    assert message == (
+        "uji_2026-09.csv: mixed encodings: the file is UTF-8 but line 4 has a byte that is not "
+        f"UTF-8 (0xEE at byte offset {offset}), as when records saved by a Windows program "
+        "(Windows-1252) are appended; no single encoding reads every name correctly. Ask the "
+        "ministry to re-export the whole file as UTF-8, or, if the file has one known "
+        "encoding, set format.encoding in the contract"
+    )
+
+
+def test_a_declared_encoding_is_obeyed_even_for_a_mixed_file(tmp_path):
+    landed = _landed(tmp_path, "uji_2026-09.csv", _mixed_encodings())
+    contract = make_contract(
+        tmp_path / "contracts", {"type": "csv", "delimiter": ";", "encoding": "cp1252"}
+    )
+
+    result = stage(contract, landed, tmp_path)
+
+    assert result.encoding == "cp1252"
+    assert staged(result)["full_name"].tolist()[2] == "Siti Amînah"
+
+
+def test_high_bytes_without_any_utf8_sequence_are_windows_1252(tmp_path, monkeypatch):
+    monkeypatch.setattr(payload, "_SCAN_BYTES", 64)  # an accented name far from the head
+    rows = people(6)
+    rows[5][3] = "José Ba’u"
+    landed = _landed(tmp_path, "uji_2026-09.csv", csv_text(rows, ";").encode("cp1252"))
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": ";"})
+
+    result = stage(contract, landed, tmp_path)
+
+    assert result.encoding == "cp1252"
+    assert staged(result)["full_name"].tolist()[5] == "José Ba’u"
+
+
+def test_utf8_sequences_cut_by_the_scan_blocks_are_still_utf8(tmp_path, monkeypatch):
+    monkeypatch.setattr(payload, "_SCAN_BYTES", 3)
+    rows = people(4)
+    names = ["José Ba’u", "Ñoño Tefa", "Yohana 😀 Selan", "Ana Bénu"]
+    for row, name in zip(rows, names, strict=True):
+        row[3] = name
+    landed = _landed(tmp_path, "uji_2026-09.csv", csv_text(rows, ";").encode())
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": ";"})
+
+    result = stage(contract, landed, tmp_path)
+
+    assert result.encoding == "utf-8"
+    assert staged(result)["full_name"].tolist() == [r[3] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ({"delimiter": ";;"}, "format.delimiter: Value error, ';;' is not one character"),
+        ({"delimiter": "semicolon"}, "format.delimiter: Value error, 'semicolon' is not one"),
+        ({"encoding": "ansi"}, "format.encoding: Value error, 'ansi' is not a known text enc"),
+        ({"encoding": "base64"}, "format.encoding: Value error, 'base64' is not a known text"),
+    ],
+)
+def test_bad_delimiter_or_encoding_is_a_contract_error_naming_the_key(tmp_path, fmt, expected):
+    with pytest.raises(ContractError) as failure:
+        make_contract(tmp_path, {"type": "csv", **fmt})
+    assert str(failure.value).startswith(f"contract uji_ingest.yaml is invalid: {expected}")
+
+
+def test_tab_is_accepted_as_the_name_of_the_tab_delimiter(tmp_path):
+    landed = _landed(tmp_path, "uji_2026-09.csv", csv_text(people(2), "\t").encode())
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": "tab"})
+    result = stage(contract, landed, tmp_path)
+    assert (result.delimiter, result.rows) == ("\t", 2)
 
 
 def test_records_in_equal_staged_plus_rejected_across_many_chunks(tmp_path, monkeypatch):

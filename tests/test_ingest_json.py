@@ -85,6 +85,54 @@ def test_ndjson_record_with_a_key_the_others_do_not_have_is_rejected(tmp_path):
     assert staged(result)["extra__catatan"].fillna("-").tolist() == ["-", "-", "baru"]
 
 
+@pytest.mark.parametrize("kind", ["json", "ndjson"])
+def test_keys_with_spaces_around_them_are_matched_to_their_columns(tmp_path, kind):
+    records = _records(3)
+    for record in records:
+        record[" nama "] = record.pop("nama")  # a spreadsheet header cell with spaces
+    text = (
+        json.dumps(records) if kind == "json" else "\n".join(json.dumps(r) for r in records) + "\n"
+    )
+    landed = _land(tmp_path, f"uji_2026-09.{kind}", text.encode())
+
+    result = stage(_contract(tmp_path, kind), landed, tmp_path)
+
+    assert result.rows_rejected == 0
+    assert staged(result)["full_name"].tolist() == [r[3] for r in people(3)]
+
+
+@pytest.mark.parametrize(
+    "ending",
+    ["\n\n", "\n\n\n", "\r\n", "\r\n\r\n"],
+    ids=["blank-line", "two-blank-lines", "crlf", "crlf-blank-line"],
+)
+def test_ndjson_ending_in_blank_lines_is_read_whole(tmp_path, ending):
+    newline = "\r\n" if ending.startswith("\r") else "\n"
+    text = newline.join(json.dumps(r) for r in _records(3)) + ending
+    landed = _land(tmp_path, "uji_2026-09.ndjson", text.encode())
+
+    result = stage(_contract(tmp_path, "ndjson"), landed, tmp_path)
+
+    assert staged(result)["_row_number"].tolist() == [1, 2, 3]
+    assert result.blank_rows == ending.count("\n") - 1
+    assert (result.rows_read, result.rows_rejected) == (3, 0)
+
+
+def test_json_obeys_the_contract_encoding(tmp_path):
+    records = _records(2)
+    records[0]["nama"] = "Yohana Šelan"  # Š is 0xA6 in ISO-8859-15, where cp1252 has ¦
+    data = json.dumps(records, ensure_ascii=False).encode("iso-8859-15")
+    landed = _land(tmp_path, "uji_2026-09.json", data)
+    contract = make_contract(
+        tmp_path / "contracts", {"type": "json", "encoding": "iso-8859-15"}, extension="json"
+    )
+
+    result = stage(contract, landed, tmp_path)
+
+    assert result.encoding == "iso-8859-15"
+    assert staged(result)["full_name"].tolist()[0] == "Yohana Šelan"
+
+
 @pytest.mark.parametrize(
     ("kind", "data", "expected"),
     [

@@ -70,8 +70,8 @@ def test_sex_spellings_dates_and_packed_place_date(tmp_path):
         ("L", "KUPANG, 11-03-1980", "L", "KUPANG", "1980-03-11", "agree"),
         ("Perempuan", "Soe,12/03/1980", "P", "Soe", "1980-03-12", "agree"),
         ("LAKI-LAKI", "Baumata, 1980-03-13", "L", "Baumata", "1980-03-13", "agree"),
-        ("p", "Oelamasi , 03-14-1980", "P", "Oelamasi", None, "missing"),
-        ("Laki laki", "Kupang, 03-15-1980", "L", "Kupang", None, "missing"),
+        ("p", "Oelamasi , 03-14-1980", "P", "Oelamasi", None, "unparseable"),
+        ("Laki laki", "Kupang, 03-15-1980", "L", "Kupang", None, "unparseable"),
         ("W", "16-03-1980", None, None, "1980-03-16", "agree"),
         ("1", "KUPANG, 03-04-1981", "L", "KUPANG", "1981-04-03", "disagrees_with_nik"),
         ("2", "KUPANG, 01-07-1980", "P", "KUPANG", "1980-07-01", "disagrees_with_nik"),
@@ -232,3 +232,60 @@ def test_extra_columns_are_kept_and_reported(tmp_path):
     assert result.extra_columns == ["No HP", "Keterangan"]
     assert frame["extra__No HP"].tolist() == ["0812", "0812"]
     assert frame["extra__Keterangan"].tolist() == ["baru", "baru"]
+
+
+def test_parsed_fields_keep_what_was_sent_and_flag_what_was_not_read(tmp_path):
+    header = [*HEADER, "tgl_salur", "nilai", "luas", "desil", "ekstrem"]
+    sent = [
+        ("15-09-2026", "Rp 300.000,50", "12,5", "2", "Ya"),
+        ("2026-09-15", "1,234,567", "0,25", "200", "tidak"),
+        ("15/09/2026", "300,000", "1.250,5", "Desil 3", "Miskin Ekstrem"),
+        ("", "", "", "", ""),
+    ]
+    rows = [[*r, *s] for r, s in zip(people(len(sent)), sent, strict=True)]
+    fields = ["intervention_date", "amount", "quantity", "welfare_decile", "extreme_poor"]
+    columns = {**COLUMNS, **dict(zip(fields, header[7:], strict=True))}
+
+    frame = staged(_stage_rows(tmp_path, rows, header, columns=columns))
+
+    for i, field in enumerate(fields):
+        assert _values(frame[f"{field}_raw"]) == [s[i] or None for s in sent]
+    assert _values(frame["intervention_date"].dt.strftime("%Y-%m-%d")) == [
+        "2026-09-15",
+        "2026-09-15",
+        None,
+        None,
+    ]
+    assert _values(frame["amount"]) == [300000.5, 1234567.0, None, None]
+    assert _values(frame["quantity"]) == [12.5, 0.25, 1250.5, None]
+    assert _values(frame["welfare_decile"]) == [2, 200, None, None]  # 200: for decile_in_range
+    assert _values(frame["extreme_poor"]) == [True, False, None, None]
+    assert {f: frame[f"{f}_flag"].tolist() for f in fields} == {
+        "intervention_date": ["parsed", "parsed", "unparseable", "missing"],
+        "amount": ["parsed", "parsed", "unparseable", "missing"],
+        "quantity": ["parsed", "parsed", "parsed", "missing"],
+        "welfare_decile": ["parsed", "parsed", "unparseable", "missing"],
+        "extreme_poor": ["parsed", "parsed", "unparseable", "missing"],
+    }
+
+
+def test_unmapped_parsed_fields_are_staged_empty_and_missing(tmp_path):
+    frame = staged(_stage_rows(tmp_path, people(2)))
+    assert frame["amount_raw"].isna().all() and frame["amount"].isna().all()
+    assert frame["welfare_decile"].dtype == "Int32"
+    assert frame["extreme_poor_flag"].tolist() == ["missing", "missing"]
+
+
+def test_a_header_that_did_not_split_names_the_delimiter(tmp_path):
+    landed = tmp_path / "landing" / "uji_2026-09.csv"
+    landed.parent.mkdir(parents=True)
+    landed.write_text(csv_text(people(2), ";"))
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": ","})
+    with pytest.raises(SchemaDriftError) as failure:
+        stage(contract, landed, tmp_path)
+    assert str(failure.value) == (
+        "the header of uji_2026-09.csv split into a single column "
+        "(`id;nik;no_kk;nama;jk;tgl_lahir;kode_desa`) with format.delimiter ',': the delimiter "
+        "is probably wrong (the header holds 6 x ';'). Fix: set format.delimiter to ';' (or "
+        "auto) in contracts/uji_ingest.yaml."
+    )

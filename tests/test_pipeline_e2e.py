@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from konvergensi.cli import main
 from konvergensi.config import PROJECT_ROOT, settings
 from konvergensi.contracts import load_contracts
 from konvergensi.demo import run_pipeline
@@ -58,8 +59,13 @@ def _compare(got: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
     return merged.fillna(0)
 
 
-def test_clean_sample_matches_ground_truth_exactly(airflow_db: Path, data_root: Path) -> None:
+def test_clean_sample_matches_ground_truth_exactly(
+    airflow_db: Path, data_root: Path, capsys: pytest.CaptureFixture
+) -> None:
     got, expected = _run(data_root, rows=3000, noise_scale=0.0)
+    # what an analyst types, from any folder: the warehouse's views find their snapshot
+    main(["query", "select count(*) as n from mart_convergence_village"])
+    assert capsys.readouterr().out.splitlines()[-2:] == ["n", str(len(got))]
     merged = _compare(got, expected)
     assert merged["register_people"].sum() > 0
     assert merged["people_reached"].sum() > 0

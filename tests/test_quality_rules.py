@@ -8,6 +8,8 @@ refused, and that read = accepted + quarantined.
 from __future__ import annotations
 
 import json
+import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +18,10 @@ import yaml
 
 from konvergensi import pipeline
 from konvergensi.quality.gate import QualityGateError
+from konvergensi.quality.gx_runner import CheckNotRunError, run_checks
+from konvergensi.quality.history import batch_history, resubmitted_records
+from konvergensi.quality.rules import Check
+from konvergensi.quality.unrunnable import RuleNotRunError
 
 COLUMNS = ["id", "nik", "kk", "nama", "jk", "tgl_lahir", "kode_desa", "tgl", "nilai", "jumlah"]
 COLUMNS += ["desil"]
@@ -195,8 +201,14 @@ def test_row_count_change_compares_with_the_previous_period(
     first = _deliver(data_root, "2026-07", [_row(i, tgl="05/07/2026") for i in range(1, 9)])
     steady = _deliver(data_root, "2026-08", [_row(i, tgl="05/08/2026") for i in range(1, 8)])
     assert first["status"] == steady["status"] == "passed"
-    with pytest.raises(QualityGateError, match="row_count_change: row count must be within 4-14"):
+    with pytest.raises(QualityGateError) as failure:
         _deliver(data_root, "2026-09", [_row(1), _row(2)])
+    message = str(failure.value)
+    assert "row_count_change: row count must be within 4-14" in message
+    assert "(file has 2 rows)" in message and "failed)" not in message
+    report = Path(message.rsplit("Report: ", 1)[1]).read_text()
+    row = report[report.index("<td>row_count_change</td>") :].split("</tr>", 1)[0]
+    assert "<td>file has 2 rows</td>" in row
 
 
 def test_the_gate_reports_records_the_reader_could_not_parse(
@@ -214,3 +226,107 @@ def test_the_gate_reports_records_the_reader_could_not_parse(
     assert (summary["rows_read"], summary["rows_accepted"]) == (2, 2)
     assert summary["rows_rejected_at_staging"] == 1
     assert "1 records could not be parsed" in Path(summary["report_html"]).read_text()
+
+
+def test_a_rule_on_a_column_the_batch_lacks_fails_validation_and_keeps_the_last_good_batch(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [{"rule": "required", "columns": ["full_name"]}], [])
+    good = _deliver(data_root, "2026-09", [_row(1), _row(2)])
+    # A typo in the contract: GX would skip the rule and let every file pass it.
+    _contract(
+        contracts_dir, [{"rule": "required", "columns": ["source_record_id", "full_nmae"]}], []
+    )
+    landing = data_root / "landing" / "uji_sumber"
+    pd.DataFrame([_row(1, nama="")], columns=COLUMNS).to_csv(
+        landing / "uji_2026-09_perbaikan.csv", sep=";", index=False
+    )
+    staged = pipeline.stage("uji_sumber", pipeline.archive_period("uji_sumber", "2026-09"))
+    with pytest.raises(RuleNotRunError) as failure:
+        pipeline.validate("uji_sumber", "2026-09", staged["batch_id"])
+    message = str(failure.value)
+    assert "Kementerian Uji (uji_sumber) file uji_2026-09_perbaikan.csv for 2026-09" in message
+    assert "rule required on column `full_nmae`" in message and "full_name?" in message
+    assert "contracts/uji_sumber.yaml" in message and "clear the validate task" in message
+    current = (data_root / "staging/uji_sumber/period=2026-09/CURRENT").read_text().strip()
+    assert current == good["batch_id"] != staged["batch_id"]
+
+
+def test_a_check_great_expectations_cannot_run_is_an_error_not_a_pass() -> None:
+    frame = pd.DataFrame({"_row_number": [1, 2], "full_name": ["Maria Uji", None]})
+    check = Check(
+        "required", "row", "error", "full_nmae", "must not be empty", "fill it",
+        "ExpectColumnValuesToNotBeNull", {"column": "full_nmae"},
+    )  # fmt: skip
+    with pytest.raises(CheckNotRunError, match="full_nmae") as failure:
+        run_checks(frame, [check], suite_name="uji")
+    assert failure.value.check is check
+
+
+def _land(data_root: Path, name: str, rows: list[dict], minutes: int) -> None:
+    """Write an extract into the landing zone with a modification time `minutes` from now."""
+    path = data_root / "landing" / "uji_sumber" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(path, sep=";", index=False)
+    stamp = path.stat().st_mtime + 60 * minutes
+    os.utime(path, (stamp, stamp))
+
+
+def _ingest_newest(period: str) -> dict:
+    staged = pipeline.stage("uji_sumber", pipeline.archive_period("uji_sumber", period))
+    return pipeline.validate("uji_sumber", period, staged["batch_id"])
+
+
+def test_revalidating_an_older_batch_never_moves_current_back(
+    data_root: Path, contracts_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _contract(contracts_dir, [{"rule": "village_known", "severity": "error"}], [])
+    _land(data_root, "uji_2026-09.csv", [_row(1), _row(2, kode_desa="5301249999")], 0)
+    original = _ingest_newest("2026-09")
+    _land(data_root, "uji_2026-09_perbaikan.csv", [_row(1), _row(2)], 5)
+    correction = _ingest_newest("2026-09")
+    pointer = data_root / "staging/uji_sumber/period=2026-09/CURRENT"
+    assert pointer.read_text().strip() == correction["batch_id"] != original["batch_id"]
+
+    # An operator clears the old run's `validate`: it passes again but stays unpublished.
+    with caplog.at_level(logging.WARNING, logger="konvergensi.quality.gate"):
+        again = pipeline.validate("uji_sumber", "2026-09", original["batch_id"])
+    assert pointer.read_text().strip() == correction["batch_id"]
+    assert again["status"] == "passed" and again["published"] is False
+    assert f"batch {correction['batch_id']}, from a file that landed later, is current" in (
+        caplog.text
+    )
+    assert "not published" in Path(again["report_html"]).read_text()
+
+
+def test_only_a_passed_later_delivery_counts_as_accepting_held_rows(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(
+        contracts_dir,
+        [{"rule": "village_known", "severity": "error"}],
+        [{"rule": "nik_unusable_share", "max": 0.25}],
+    )
+    rows = [_row(i) for i in range(1, 5)]
+    _land(data_root, "uji_2026-09.csv", [*rows[:1], _row(2, kode_desa="5301249999"), *rows[2:]], 0)
+    first = _ingest_newest("2026-09")
+    # The second delivery fixes the village but loses half the NIKs: it fails its gate.
+    _land(data_root, "uji_2026-09_perbaikan.csv", [_row(i, nik="") for i in (1, 2)] + rows[2:], 5)
+    with pytest.raises(QualityGateError):
+        _ingest_newest("2026-09")
+    staging, quarantine = data_root / "staging", data_root / "quarantine"
+    held = resubmitted_records(staging, quarantine, "uji_sumber", "2026-09")
+    assert held["source_record_id"].tolist() == ["R2"]
+    assert held["accepted_in_batch"].isna().all()
+
+    _land(data_root, "uji_2026-09_perbaikan2.csv", rows, 10)
+    third = _ingest_newest("2026-09")
+    held = resubmitted_records(staging, quarantine, "uji_sumber", "2026-09")
+    assert held.set_index("rejected_in_batch")["accepted_in_batch"].to_dict() == {
+        first["batch_id"]: third["batch_id"]
+    }
+    assert [b["status"] for b in batch_history(staging, "uji_sumber", "2026-09")] == [
+        "passed",
+        "failed",
+        "passed",
+    ]

@@ -124,8 +124,10 @@ def test_a_state_of_an_older_layout_is_relinked_not_patched(zones) -> None:
 
 
 def test_explain_names_the_queue_for_a_held_nik_and_import_flags_stale_keys(
-    zones, tmp_path: Path
+    zones, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
+    from konvergensi.cli import main
+
     staging, identity = zones
     shared = nik(12, 3, 1980, 1)
     files = [
@@ -147,3 +149,6 @@ def test_explain_names_the_queue_for_a_held_nik_and_import_flags_stale_keys(
     pair = {"record_key_l": [held[0]], "record_key_r": [held[1]], "decision": ["same"]}
     pd.DataFrame(pair).to_csv(sheet, index=False)
     assert import_decisions(identity, sheet, "clerk")["not_current"] == 1
+    monkeypatch.setenv("KONVERGENSI_DATA_ROOT", str(tmp_path))  # the zones' parent
+    main(["review", "import", str(sheet), "--reviewer", "clerk"])
+    assert "1 decisions name a record that is no longer current" in capsys.readouterr().out

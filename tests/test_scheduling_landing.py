@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from konvergensi.catchup import pending_deliveries, period_of_file
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
 from konvergensi.demo import run_date_for
-from konvergensi.landing_wait import LandingTrigger
+from konvergensi.landing_wait import LandingTrigger, file_states, settled_at_first_look
 from konvergensi.pipeline import archive_period, contract_for
 from konvergensi.staging_zone import current_batch
 from tests.samples import generate_sample, landed_file, once_deferred
@@ -57,8 +58,49 @@ def test_trigger_fires_when_the_file_lands(tmp_path: Path) -> None:
     pattern = r"^kemnaker_pelatihan_2026\-09([_\- ][^/]*)?\.xlsx(\.gz|\.zip)?$"
     (tmp_path / "kemnaker_pelatihan_2026-08.xlsx").write_bytes(b"last month")
     threading.Timer(0.5, (tmp_path / "kemnaker_pelatihan_2026-09.xlsx").write_bytes, [b"x"]).start()
-    event = _first_event(LandingTrigger(str(tmp_path), pattern, _deadline(30), 0.1))
+    event = _first_event(LandingTrigger(str(tmp_path), pattern, _deadline(30), 0.1, 0.3))
     assert event == {"status": "landed", "files": ["kemnaker_pelatihan_2026-09.xlsx"]}
+
+
+def test_trigger_waits_until_a_landing_file_stops_changing(tmp_path: Path) -> None:
+    file = tmp_path / "uji_2026-09.csv"
+    file.write_bytes(b"id;nama\n")  # the upload has started
+
+    def upload() -> None:
+        for part in (b"R1;Maria\n", b"R2;Yohanes\n"):
+            time.sleep(0.3)
+            with file.open("ab") as handle:
+                handle.write(part)
+
+    threading.Thread(target=upload, daemon=True).start()
+    started = time.monotonic()
+    event = _first_event(
+        LandingTrigger(str(tmp_path), r"^uji_2026-09\.csv$", _deadline(30), 0.1, 0.5)
+    )
+    assert event == {"status": "landed", "files": [file.name]}
+    assert file.read_bytes() == b"id;nama\nR1;Maria\nR2;Yohanes\n"  # complete when it fired
+    assert time.monotonic() - started >= 0.6 + 0.5
+
+
+def test_trigger_never_reports_an_empty_file_as_landed(tmp_path: Path) -> None:
+    (tmp_path / "uji_2026-09.csv").write_bytes(b"")
+    trigger = LandingTrigger(str(tmp_path), r"^uji_2026-09\.csv$", _deadline(0.8), 0.1, 0.1)
+    assert _first_event(trigger) == {"status": "timeout", "files": ["uji_2026-09.csv"]}
+
+
+def test_the_first_look_goes_on_only_with_settled_non_empty_files(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    old, fresh, empty = (tmp_path / f"uji_2026-09{s}.csv" for s in ("", "_a", "_b"))
+    old.write_bytes(b"id\nR1\n")
+    os.utime(old, (now.timestamp() - 120, now.timestamp() - 120))
+    assert settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
+    fresh.write_bytes(b"id\nR1\n")
+    assert not settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
+    fresh.unlink()
+    empty.write_bytes(b"")
+    os.utime(empty, (now.timestamp() - 120, now.timestamp() - 120))
+    assert not settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
+    assert not settled_at_first_look({}, 30, now)
 
 
 def test_trigger_gives_up_at_the_deadline(tmp_path: Path) -> None:
@@ -119,6 +161,26 @@ def test_pending_files_are_the_newest_unarchived_one_per_period(data_root: Path)
         ("p3ke", "2026-Q3", landed_file(summary, "p3ke", "2026-Q3").name),
     ]
     assert period_of_file(contract_for("kemenkop_ukm"), "kemenkop_ukm_2026-Q3.csv") is None
+
+
+def test_an_identical_resend_is_pending_until_archived_then_seen(data_root: Path) -> None:
+    summary = generate_sample(["kemenkop_ukm"], ["2026-09"])
+    original = landed_file(summary, "kemenkop_ukm", "2026-09")
+    contracts, raw = load_contracts(settings().contracts_dir), settings().zone("raw")
+    landing = settings().zone("landing")
+    archive_period("kemenkop_ukm", "2026-09")
+    assert pending_deliveries(contracts, landing, raw) == []
+    # The ministry sends the same bytes again: once under the same name, once renamed.
+    content, later = original.read_bytes(), original.stat().st_mtime
+    for name in (original.name, "kemenkop_ukm_2026-09_kirim_ulang.csv"):
+        resent = original.parent / name
+        resent.write_bytes(content)
+        later += 120
+        os.utime(resent, (later, later))
+        assert [p["file"] for p in pending_deliveries(contracts, landing, raw)] == [name]
+        delivery = archive_period("kemenkop_ukm", "2026-09")
+        assert delivery["already_archived"] and delivery["landed_name"] == name
+        assert pending_deliveries(contracts, landing, raw) == []
 
 
 @pytest.mark.airflow

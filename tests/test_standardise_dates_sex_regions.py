@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from konvergensi.standardise import regions
 from konvergensi.standardise.dates import (
     birth_date_flags,
+    date_sent,
     parse_dates,
     placeholder_date,
     split_place_date,
@@ -124,6 +125,19 @@ def test_birth_date_flags():
         "disagrees_with_nik",
         "disagrees_with_nik",  # swapped day/month but another year
     ]
+
+
+def test_a_date_sent_but_not_read_is_unparseable_not_missing():
+    raw = pd.Series(["29293", None, "KUPANG, 31-02-1980", "KUPANG,", "12-03-1980"], dtype="str")
+    place, date = split_place_date(raw, FORMATS)
+    text = raw.str.strip()
+    nik = pd.Series([ts("1980-03-12")] * 5)
+    assert date_sent(text, date, packed=True).tolist() == [True, False, True, False, True]
+    flags = birth_date_flags(date, nik, date_sent(text, date, packed=True))
+    assert flags.tolist() == ["unparseable", "missing", "unparseable", "missing", "agree"]
+    assert place.tolist()[2:4] == ["KUPANG", "KUPANG"]
+    unpacked = date_sent(text, parse_dates(raw, FORMATS), packed=False)
+    assert unpacked.tolist() == [True, False, True, True, True]
 
 
 def test_equal_day_and_month_is_agree_not_swapped():

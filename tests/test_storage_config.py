@@ -12,7 +12,7 @@ from konvergensi.catchup import pending_deliveries
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
 from konvergensi.ingest.archive import landing_regex
-from konvergensi.landing_wait import matching_files
+from konvergensi.landing_wait import file_states
 from konvergensi.pipeline import archive_period, contract_for, copy_warehouse
 from konvergensi.storage import as_path, landing_root, warehouse_copy_root
 from tests.samples import generate_sample, landed_file
@@ -82,7 +82,10 @@ def test_a_landing_url_is_listed_archived_and_swept_through_object_storage_path(
 
     folder = str(landing_root() / "kemenkop_ukm")
     pattern = landing_regex(contract_for("kemenkop_ukm"), "2026-09").pattern
-    assert matching_files(folder, pattern) == ["kemenkop_ukm_2026-09.csv"]
+    landed = drop / "kemenkop_ukm_2026-09.csv"
+    assert file_states(folder, pattern) == {
+        landed.name: [landed.stat().st_size, landed.stat().st_mtime]
+    }
     delivery = archive_period("kemenkop_ukm", "2026-08")
     assert delivery["landed_name"] == "kemenkop_ukm_2026-08.csv"
     assert Path(delivery["raw_path"]).read_bytes() == (drop / delivery["landed_name"]).read_bytes()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from konvergensi.warehouse import dictionary
+from konvergensi.warehouse import dictionary, open_warehouse
 from konvergensi.warehouse.dictionary import column_types, render
 from konvergensi.warehouse.models import load_models, published_models
 from konvergensi.warehouse.publish import DUCKDB_FILE
@@ -37,7 +36,7 @@ def test_dictionary_types_are_the_types_a_build_writes(tmp_path_factory) -> None
     warehouse = tmp_path_factory.mktemp("dictionary") / "warehouse"
     sample.build(warehouse, min_cell_size=5)
     documented = column_types()
-    con = duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True)
+    con = open_warehouse(warehouse / DUCKDB_FILE)
     try:
         for model in published_models():
             built = [(r[0], r[1]) for r in con.execute(f"describe {model.name}").fetchall()]

@@ -5,6 +5,7 @@ reads the same in DuckDB, pandas and pyarrow, and a rebuild gives the same rows.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from konvergensi.warehouse import open_warehouse
 from konvergensi.warehouse.publish import (
     DUCKDB_FILE,
     current_build,
@@ -37,7 +39,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
 
 
 def _duckdb_rows(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True)
+    con = open_warehouse(warehouse)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -79,6 +81,34 @@ def test_snapshots_are_kept_found_and_queried_by_name(sample: Sample, tmp_path: 
     )
     current = _duckdb_rows(warehouse, "select count(*) from mart_convergence_village")
     assert older == current and current[0][0] > 0
+
+
+def test_a_moved_or_copied_warehouse_reads_its_own_files(
+    sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = tmp_path / "built" / "warehouse"
+    build_id = sample.build(built, min_cell_size=1)["build_id"]
+    sql = "select count(*), sum(register_people) from mart_convergence_village"
+    expected = _duckdb_rows(built, sql)
+    copy = tmp_path / "copy" / "warehouse"
+    shutil.copytree(built, copy)
+    moved = tmp_path / "elsewhere" / "wh"
+    shutil.move(built, moved)  # e.g. built in docker compose at /opt/airflow/..., read here
+    monkeypatch.chdir(tmp_path)  # a working directory unrelated to either
+    for root in (moved, copy):
+        assert _duckdb_rows(root, sql) == expected
+        earlier = f'select count(*) from "snapshot_{build_id}".dim_period'
+        assert _duckdb_rows(root / DUCKDB_FILE, earlier) == [(2,)]
+    shutil.rmtree(copy / "snapshots" / build_id / "mart_convergence_village")
+    with pytest.raises(duckdb.IOException, match="mart_convergence_village"):
+        _duckdb_rows(copy, sql)  # the copy reads its own files, not another warehouse's
+    assert _duckdb_rows(moved, sql) == expected
+    monkeypatch.chdir(moved)  # the DuckDB CLI started in the warehouse folder needs no setting
+    con = duckdb.connect(DUCKDB_FILE, read_only=True)
+    try:
+        assert con.execute(sql).fetchall() == expected
+    finally:
+        con.close()
 
 
 def test_publishing_an_older_snapshot_rolls_back(sample: Sample, tmp_path: Path) -> None:
@@ -204,7 +234,7 @@ def test_parquet_reads_the_same_in_duckdb_pandas_and_pyarrow(sample: Sample, tmp
     folder = current_snapshot(warehouse) / "mart_convergence_village"
     assert sorted(p.name for p in folder.iterdir()) == ["quarter=2026-Q2", "quarter=2026-Q3"]
     key = ["quarter", "village_code"]
-    con = duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True)
+    con = open_warehouse(warehouse / DUCKDB_FILE)
     via_duckdb = con.execute("select * from mart_convergence_village").df()
     con.close()
     via_pandas = pd.read_parquet(folder)

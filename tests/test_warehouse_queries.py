@@ -7,13 +7,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
-from konvergensi.warehouse.publish import DUCKDB_FILE
+from konvergensi.warehouse import open_warehouse
+from konvergensi.warehouse.build import build_snapshot
+from konvergensi.warehouse.publish import current_build, publish
 from tests import truth as T
-from tests.warehouse_sample import Sample, staged_sample
+from tests.warehouse_sample import KEY, Sample, staged_sample
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "queries.md"
 LATEST = "2026-Q3"
@@ -40,7 +41,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
 
 
 def _run(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse / DUCKDB_FILE), read_only=True)
+    con = open_warehouse(warehouse)
     try:
         return con.execute(sql).df()
     finally:
@@ -204,6 +205,12 @@ def check_12(got, sample, persons) -> None:
     quarters = T.quarters(sample.truth, sample.contracts)
     assert got["records"].tolist() == quarters["records"].tolist()
     assert (got["sources_delivered"] == got["sources_expected"]).all()
+    rows = T.source_rows(sample.truth, sample.contracts)
+    periods = rows.drop_duplicates(["source", "period"]).groupby("quarter").size()
+    assert got["periods_delivered"].tolist() == periods.tolist()
+    cadence = {"monthly": 3, "quarterly": 1}
+    assert (got["periods_expected"] == sum(cadence[c.cadence] for c in sample.contracts)).all()
+    assert got["complete"].all()  # the generator sends every period of both quarters
 
 
 def check_13(got, sample, persons) -> None:
@@ -235,3 +242,54 @@ def test_queries_run_on_a_protected_build(sample: Sample, tmp_path: Path) -> Non
     sample.build(warehouse, min_cell_size=5)
     for number, sql in QUERIES.items():
         assert _run(warehouse, sql) is not None, number
+
+
+@pytest.fixture(scope="module")
+def protected(sample: Sample, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built with the default minimum cell size: what analysts actually query."""
+    warehouse = tmp_path_factory.mktemp("queries-protected") / "warehouse"
+    sample.build(warehouse, min_cell_size=5)
+    return warehouse
+
+
+def test_query_1_keeps_villages_whose_counts_are_withheld(protected: Path) -> None:
+    """The doc says withheld counts show as NULL: the villages must be there, not dropped."""
+    got = _run(protected, QUERIES[1])
+    village = _run(
+        protected,
+        "select village_code, register_extreme_poor, register_extreme_poor_suppressed, "
+        "extreme_poor_reached_suppressed from mart_convergence_village v "
+        "join dim_period p on p.quarter = v.quarter and p.is_latest",
+    )
+    shown = village[
+        village["register_extreme_poor_suppressed"] | (village["register_extreme_poor"] > 0)
+    ]
+    assert village["register_extreme_poor_suppressed"].any()  # else this test proves nothing
+    assert sorted(got["village_code"]) == sorted(shown["village_code"])
+    withheld = shown["register_extreme_poor_suppressed"] | shown["extreme_poor_reached_suppressed"]
+    assert sorted(got.loc[got["coverage_pct"].isna(), "village_code"]) == sorted(
+        shown.loc[withheld, "village_code"]
+    )
+
+
+def test_query_12_flags_a_quarter_a_monthly_source_sent_one_month_of(
+    sample: Sample, tmp_path: Path
+) -> None:
+    """Without two of BLT Dana Desa's three months of 2026-Q3, the source still counts as
+    delivered, but the quarter is not complete."""
+    identity = tmp_path / "identity"
+    identity.mkdir()
+    links = pd.read_parquet(sample.root / "identity" / "links.parquet")
+    dropped = (links["_source"] == "kemendes_bltdd") & links["_period"].isin(["2026-08", "2026-09"])
+    assert dropped.any()
+    links[~dropped].to_parquet(identity / "links.parquet")
+    warehouse = tmp_path / "warehouse"
+    manifest = build_snapshot(
+        sample.contracts, sample.root / "staging", identity, warehouse, KEY, min_cell_size=1
+    )
+    publish(warehouse, manifest["build_id"])
+    assert current_build(warehouse) == manifest["build_id"]
+    got = _run(warehouse, QUERIES[12]).set_index("quarter")
+    assert got.loc["2026-Q3", "sources_delivered"] == got.loc["2026-Q3", "sources_expected"]
+    assert got.loc["2026-Q3", "periods_delivered"] == got.loc["2026-Q3", "periods_expected"] - 2
+    assert got["complete"].tolist() == [True, False]

@@ -3,6 +3,7 @@ withheld count can be worked back out from the relations the marts publish."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from konvergensi.demo import COUNT_COLUMNS, WITHHELD, village_table
 from konvergensi.privacy.suppression import (
     FLAG_SUFFIX,
     Rules,
@@ -25,7 +27,9 @@ from konvergensi.warehouse.publish import current_snapshot, table_glob
 from tests.warehouse_sample import Sample, staged_sample
 
 ROW_RULES = Rules(
-    key=("quarter", "region"), counts=("total", "a", "b"), relations=(("total", "a", "b"),)
+    key=("quarter", "region"),
+    counts=("total", "a", "b"),
+    relations=(parse_relation("total = a + b"),),
 )
 
 
@@ -89,7 +93,7 @@ def test_flows_are_given_up_before_levels() -> None:
     rules = Rules(
         key=("quarter", "region"),
         counts=("now", "before", "entered", "left"),
-        relations=(("now", "left", "before", "entered"),),
+        relations=(parse_relation("now + left = before + entered"),),
         withhold_first=("entered", "left"),
     )
     out = _out(table, rules, 5)
@@ -98,7 +102,7 @@ def test_flows_are_given_up_before_levels() -> None:
 
 
 def test_relations_and_settings_are_checked() -> None:
-    assert parse_relation("a + b = previous.c") == ("a", "b", "previous.c")
+    assert parse_relation("a + b = previous.c") == (("a", 1), ("b", 1), ("previous.c", -1))
     with pytest.raises(ValueError, match="exactly one"):
         parse_relation("a = b = c")
     with pytest.raises(ValueError, match="not counts"):
@@ -135,7 +139,9 @@ def test_property_no_relation_gives_a_withheld_count_away(parts, k) -> None:
     rules = Rules(
         key=("quarter", "region"),
         counts=("total", "a", "b", "c", "ab"),
-        relations=(("total", "a", "b", "c"), ("ab", "a", "b"), ("total", "ab", "c")),
+        relations=tuple(
+            parse_relation(r) for r in ("total = a + b + c", "ab = a + b", "total = ab + c")
+        ),
     )
     out = _out(table, rules, k)
     original = table.to_pandas()
@@ -146,6 +152,187 @@ def test_property_no_relation_gives_a_withheld_count_away(parts, k) -> None:
         assert out[column].isna().equals(out[column + FLAG_SUFFIX])
     terms = [["total", "a", "b", "c"], ["ab", "a", "b"], ["total", "ab", "c"]]
     assert _exposed(out, terms) == 0
+
+
+# The audit as the tests see it, independent of konvergensi.privacy.audit: equations assembled
+# from the tables and the relations' text, and a floating-point rank test per connected group
+# (the code row-reduces exactly, modulo a prime).
+Cell = tuple[str, tuple, str]  # (table, key values, column)
+
+
+def _terms(text: str) -> list[tuple[str, int]]:
+    left, right = text.split("=")
+    return [(t.strip(), 1) for t in left.split("+")] + [(t.strip(), -1) for t in right.split("+")]
+
+
+def _cells(tables: dict[str, pd.DataFrame], specs: dict[str, dict]) -> dict[Cell, int]:
+    """Every non-NULL count, by cell; a `_previous` copy resolves to the cell it copies."""
+    values: dict[Cell, int] = {}
+    for name, frame in tables.items():
+        for row in frame.to_dict("records"):
+            key = tuple(row[k] for k in specs[name]["key"])
+            values.update(
+                {(name, key, c): int(row[c]) for c in specs[name]["counts"] if pd.notna(row[c])}
+            )
+    return values
+
+
+def _resolve(cell: Cell, previous: dict[tuple, str], specs: dict[str, dict]) -> Cell:
+    name, key, column = cell
+    source = specs[name].get("previous", {}).get(column)
+    if column.startswith("previous."):
+        source = column.removeprefix("previous.")
+    if source is None:
+        return cell
+    return (name, (previous.get((name, key)), *key[1:]), source)
+
+
+def _equations(tables: dict[str, pd.DataFrame], specs: dict[str, dict]) -> list[dict[Cell, int]]:
+    """Every declared relation as {cell: coefficient} (coefficients sum the cells to zero),
+    wherever all its cells have a value: rows, previous quarters, children -> parent."""
+    values = _cells(tables, specs)
+    previous = {}
+    for name, frame in tables.items():
+        if "previous_quarter" in frame.columns:
+            for row in frame.to_dict("records"):
+                if pd.notna(row["previous_quarter"]):
+                    key = tuple(row[k] for k in specs[name]["key"])
+                    previous[(name, key)] = row["previous_quarter"]
+    equations = []
+    for name, frame in tables.items():
+        spec = specs[name]
+        keys = [tuple(row) for row in frame[spec["key"]].itertuples(index=False)]
+        for text in spec.get("relations", []):
+            for key in keys:
+                equation: dict[Cell, int] = defaultdict(int)
+                for term, sign in _terms(text):
+                    equation[_resolve((name, key, term), previous, specs)] += sign
+                equations.append(dict(equation))
+        if parent := spec.get("rollup_into"):
+            parent_key = specs[parent]["key"]
+            children = defaultdict(list)
+            for row, key in zip(frame[parent_key].itertuples(index=False), keys, strict=True):
+                children[tuple(row)].append(key)
+            for column in set(spec["counts"]) & set(specs[parent]["counts"]):
+                for up, below in children.items():
+                    equation = defaultdict(int)
+                    for key in [*below, None]:
+                        cell = (name, key, column) if key else (parent, up, column)
+                        equation[_resolve(cell, previous, specs)] += 1 if key else -1
+                    equations.append(dict(equation))
+    return [e for e in equations if all(c in values for c in e)]
+
+
+def _determined(equations: list[dict[Cell, int]], withheld: set[Cell]) -> set[Cell]:
+    """Withheld cells the equations pin down: per connected group of withheld cells, a cell
+    is determined when every vector of the null space is zero there (numpy SVD)."""
+    parent = {c: c for c in withheld}
+
+    def root(c: Cell) -> Cell:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    restricted = [{c: k for c, k in e.items() if c in withheld} for e in equations]
+    restricted = [e for e in restricted if e]
+    for e in restricted:
+        first, *rest = e
+        for c in rest:
+            parent[root(c)] = root(first)
+    by_group = defaultdict(list)
+    for e in restricted:
+        by_group[root(next(iter(e)))].append(e)
+    pinned = set()
+    for group in by_group.values():
+        cells = sorted({c for e in group for c in e}, key=str)
+        at = {c: i for i, c in enumerate(cells)}
+        matrix = np.zeros((len(group), len(cells)))
+        for i, e in enumerate(group):
+            for c, k in e.items():
+                matrix[i, at[c]] += k
+        null_space = np.linalg.svd(matrix)[2][np.linalg.matrix_rank(matrix) :]
+        pinned |= {c for c in cells if np.abs(null_space[:, at[c]]).max(initial=0) < 1e-8}
+    return pinned
+
+
+FLOW_SPEC = {
+    "counts": ["n", "n_previous", "new", "gone"],
+    "relations": ["n + gone = n_previous + new"],
+    "withhold_first": ["new", "gone"],
+    "previous": {"n_previous": "n"},
+}
+FLOW_SPECS = {
+    "village": {**FLOW_SPEC, "key": ["quarter", "village"], "rollup_into": "kecamatan"},
+    "kecamatan": {**FLOW_SPEC, "key": ["quarter", "kecamatan"]},
+}
+
+
+def _two_quarters(villages: list[tuple[int, int, int]]) -> dict[str, pa.Table]:
+    """One kecamatan's villages in 2026-Q2 and Q3, from (count in Q2, entered, left)."""
+    rows = []
+    for i, (before, new, gone) in enumerate(villages):
+        now = before + new - min(gone, before)
+        rows.append(("2026-Q2", f"v{i}", None, before, None, None, None))
+        rows.append(("2026-Q3", f"v{i}", "2026-Q2", now, before, new, min(gone, before)))
+    columns = ["quarter", "village", "previous_quarter", "n", "n_previous", "new", "gone"]
+    village = pd.DataFrame(rows, columns=columns).assign(kecamatan="k")
+    village[columns[3:]] = village[columns[3:]].astype("Int64")
+    sums = village.groupby("quarter", as_index=False)[["n", "n_previous", "new", "gone"]].sum(
+        min_count=1
+    )
+    kecamatan = sums.assign(kecamatan="k", previous_quarter=[None, "2026-Q2"])
+    return {
+        "village": pa.Table.from_pandas(village, preserve_index=False),
+        "kecamatan": pa.Table.from_pandas(kecamatan, preserve_index=False),
+    }
+
+
+def _solvable(tables: dict[str, pa.Table], k: int) -> set[Cell]:
+    rules = {name: Rules.from_spec(spec) for name, spec in FLOW_SPECS.items()}
+    out = {name: t.to_pandas() for name, t in suppress(tables, rules, k).items()}
+    withheld = {
+        (name, key, c)
+        for name, frame in out.items()
+        for c in FLOW_SPEC["counts"]
+        for key in frame.loc[frame[c + FLAG_SUFFIX], FLOW_SPECS[name]["key"]].itertuples(
+            index=False, name=None
+        )
+    }
+    exact = {name: t.to_pandas() for name, t in tables.items()}
+    return _determined(_equations(exact, FLOW_SPECS), withheld)
+
+
+def test_relations_combined_do_not_give_a_withheld_count_away() -> None:
+    # Greedy secondary suppression alone leaves v1's Q3 `gone` solvable here: the kecamatan's
+    # change minus v0's (published) and v2's (published zero flows) pins v1's flows.
+    tables = _two_quarters([(6, 0, 1), (4, 0, 1), (1, 0, 0)])
+    assert _solvable(tables, 5) == set()
+
+
+def test_a_count_pinned_through_relations_it_is_not_in_is_protected() -> None:
+    # j = a + b has no published cell, but s = a + b + c gives a + b, hence j, away: the cell
+    # to give up must come from the relation j is not in.
+    rules = Rules.from_spec(
+        {
+            "key": ["quarter", "region"],
+            "counts": ["j", "a", "b", "c", "s"],
+            "relations": ["j = a + b", "s = a + b + c"],
+        }
+    )
+    out = _out(_table(j=[3], a=[1], b=[2], c=[10], s=[13]), rules, 5)
+    assert out[["j", "a", "b", "c", "s"]].isna().values.tolist() == [[True] * 4 + [False]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    villages=st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 4), st.integers(0, 4)),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_property_no_withheld_flow_or_level_can_be_solved_for(villages) -> None:
+    assert _solvable(_two_quarters(villages), 5) == set()
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +373,7 @@ def test_marts_publish_no_small_count_and_change_nothing_else(builds, model) -> 
         withheld += int(merged[column + FLAG_SUFFIX].sum())
     if model.name.endswith("_village"):
         assert withheld > 0  # the sample is small: some village counts must be withheld
-    terms = [[t for t in r if not t.startswith("previous.")] for r in rules.relations]
+    terms = [[t for t, _ in r if not t.startswith("previous.")] for r in rules.relations]
     assert _exposed(protected, terms) == 0
 
 
@@ -222,3 +409,45 @@ def test_change_copies_follow_the_previous_quarter(builds) -> None:
     assert rows["register_people_previous"].isna().equals(rows["copied"].isna())
     shown = rows.dropna(subset=["copied"])
     assert (shown["register_people_previous"] == shown["copied"]).all()
+
+
+def test_no_withheld_count_can_be_solved_for(builds) -> None:
+    """The audit as a test, on both quarters of the sample: no withheld cell of any aggregate
+    mart is determined by the published cells through the declared relations."""
+    exact_snapshot, protected_snapshot = builds
+    specs = {m.name: m.suppression for m in AGGREGATES}
+    exact = {name: _read(exact_snapshot, name) for name in specs}
+    values = _cells(exact, specs)
+    equations = _equations(exact, specs)
+    assert all(sum(k * values[c] for c, k in e.items()) == 0 for e in equations)
+    withheld = set()
+    for name, spec in specs.items():
+        frame = _read(protected_snapshot, name)
+        for column in spec["counts"]:
+            keys = frame.loc[frame[column + FLAG_SUFFIX], spec["key"]]
+            withheld |= {(name, key, column) for key in keys.itertuples(index=False, name=None)}
+    assert len(withheld) > 1000 and len(equations) > 1000  # the sample's cells are small
+    assert _determined(equations, withheld) == set()
+
+
+def test_the_demo_table_marks_withheld_cells_without_claiming_their_size(builds) -> None:
+    """A withheld cell may be withheld to protect another, at any size: "*", not "<5"."""
+    exact_snapshot, protected_snapshot = builds
+    table = village_table(protected_snapshot.parents[1])
+    assert table.splitlines()[-1].startswith(f"{WITHHELD} = withheld: fewer than 5 people")
+    columns = [c.strip() for c in COUNT_COLUMNS.split(",")]
+    protected, exact = (
+        _read(s, "mart_convergence_village").query("quarter == '2026-Q3'").set_index("village_code")
+        for s in (protected_snapshot, exact_snapshot)
+    )
+    shown = {line.split()[1]: line.split()[-6:] for line in table.splitlines()[2:-3]}
+    assert sorted(shown) == sorted(protected.index)
+    large = 0
+    for village, cells in shown.items():
+        for column, cell in zip(columns, cells, strict=True):
+            if protected.loc[village, column + FLAG_SUFFIX]:
+                assert cell == WITHHELD, (village, column)
+                large += int(exact.loc[village, column] >= 5)
+            else:
+                assert cell == str(int(protected.loc[village, column])), (village, column)
+    assert large > 0  # cells withheld to protect others: "<5" would have misstated them

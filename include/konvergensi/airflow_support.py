@@ -24,6 +24,8 @@ HEAVY_POOL = "konvergensi_heavy"
 HEAVY_POOL_SLOTS = 2
 # How long a scheduled ingest run waits (deferred, in the triggerer) for the period's file.
 LANDING_WAIT_HOURS = 72
+# The Airflow connection whose password is the pseudonymisation key (HMAC secret).
+PSEUDONYM_CONN_ID = "konvergensi_pseudonym_key"
 IDENTITY_ASSET = Asset(name="konvergensi_identity", uri="konvergensi://identity/links")
 WAREHOUSE_ASSET = Asset(name="konvergensi_warehouse", uri="konvergensi://warehouse/current")
 
@@ -55,3 +57,21 @@ def period_from_context(context: dict[str, Any], cadence: str) -> str:
         return check_period(requested, cadence)
     when = context.get("logical_date") or context["dag_run"].run_after
     return previous_period(pendulum.instance(when).in_timezone(TIMEZONE), cadence)
+
+
+def pseudonym_key() -> bytes:
+    """The pseudonymisation key from its Airflow connection.
+
+    A missing connection raises the same "no pseudonymisation key" MissingKeyError as an empty
+    password, the message the warehouse DAG's docs tell operators how to fix.
+    """
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from konvergensi.privacy.pseudonym import check_key
+
+    try:
+        password = BaseHook.get_connection(PSEUDONYM_CONN_ID).password
+    except AirflowNotFoundException:
+        password = None
+    return check_key(password)

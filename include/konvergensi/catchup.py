@@ -1,9 +1,10 @@
 """Find landed files that were never archived: late deliveries and corrected re-deliveries.
 
-A landed file counts as loaded once the raw zone holds a delivery record with its name, size
-and modification time. One entry per source and period (the newest pending file), with a run
-id derived from the file, so sweeping twice never triggers the same file twice. The landing
-zone may be a local folder or object storage: both are listed through the same calls.
+A landed file counts as loaded once the raw zone has archived it: a delivery record or a logged
+delivery event with its name, size and modification time (an identical re-send is only
+logged). One entry per source and period (the newest pending file), with a run id derived from
+the file, so sweeping twice never triggers the same file twice. The landing zone may be a local
+folder or object storage: both are listed through the same calls.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from konvergensi.contracts import Contract
-from konvergensi.ingest.archive import deliveries, landing_regex
+from konvergensi.ingest.archive import landing_regex, seen_landings
 from konvergensi.periods import check_period
 from konvergensi.storage import files_in
 
@@ -54,11 +55,8 @@ def pending_deliveries(
             period = period_of_file(contract, path.name)
             if not period:
                 continue
-            recorded = {
-                (d.original_name, d.size, d.landed_at)
-                for d in deliveries(raw_root, contract.source, period)
-            }
-            if (path.name, path.stat().st_size, _landed_at(path)) not in recorded:
+            seen = seen_landings(raw_root, contract.source, period)
+            if (path.name, path.stat().st_size, _landed_at(path)) not in seen:
                 pending[(contract.source, period)] = path
     ministries = {c.source: c.ministry for c in contracts}
     found = []

@@ -41,11 +41,25 @@ def _key(args: argparse.Namespace) -> None:
     print(airflow_connection_json(key) if args.airflow_conn else "local key is in place")
 
 
+def _require(path: Path, what: str, remedy: str) -> Path:
+    """The path, or exit with one line naming what is missing and what to run."""
+    if not path.exists():
+        raise SystemExit(f"{what}: {path} does not exist; {remedy}")
+    return path
+
+
+_BUILD_WAREHOUSE = (
+    "run the ingest DAGs, resolve_identities and build_warehouse first (or `make demo`)"
+)
+_RESOLVE = "run the ingest DAGs and resolve_identities first (or `python -m konvergensi resolve`)"
+
+
 def _query(args: argparse.Namespace) -> None:
-    import duckdb
+    from konvergensi.warehouse import open_warehouse
 
     path = settings().zone("warehouse") / "warehouse.duckdb"
-    con = duckdb.connect(str(path), read_only=True)
+    _require(path, "no warehouse yet", _BUILD_WAREHOUSE)
+    con = open_warehouse(path)
     try:
         result = con.execute(args.sql)
         columns = [d[0] for d in result.description]
@@ -74,6 +88,7 @@ def _resolve(args: argparse.Namespace) -> None:
 def _explain(args: argparse.Namespace) -> None:
     from konvergensi.resolve.explain import explain
 
+    _require(_identity_root() / "links.parquet", "no identity zone yet", _RESOLVE)
     try:
         print(explain(_identity_root(), args.record_a, args.record_b))
     except KeyError as error:
@@ -85,7 +100,8 @@ def _review_export(args: argparse.Namespace) -> None:
 
     from konvergensi.resolve.review import export_queue
 
-    manifest = json.loads((_identity_root() / "manifest.json").read_text())
+    manifest_path = _require(_identity_root() / "manifest.json", "no identity zone yet", _RESOLVE)
+    manifest = json.loads(manifest_path.read_text())
     pairs = export_queue(_identity_root(), manifest.get("files", []), args.path)
     print(
         f"wrote {pairs:,} pairs to {args.path}: fill the decision column with same or "
@@ -97,6 +113,7 @@ def _review_export(args: argparse.Namespace) -> None:
 def _review_import(args: argparse.Namespace) -> None:
     from konvergensi.resolve.review import import_decisions
 
+    _require(args.path, "no such review file", "import the file `review export` wrote")
     try:
         counts = import_decisions(_identity_root(), args.path, args.reviewer)
     except ValueError as error:
@@ -105,6 +122,12 @@ def _review_import(args: argparse.Namespace) -> None:
         f"imported {counts['same']} same and {counts['different']} different decisions; "
         f"{counts['open']} pairs stay open. Every later run respects them."
     )
+    if counts["not_current"]:
+        print(
+            f"warning: {counts['not_current']} decisions name a record that is no longer "
+            "current (its batch was re-delivered since the export, or the key was edited); "
+            "they take no effect: run `review export` again and decide those pairs there."
+        )
 
 
 def _retrain(args: argparse.Namespace) -> None:

@@ -59,19 +59,23 @@ COUNT_COLUMNS = (
 )
 
 
-def _cells(values: tuple, min_cell_size: int) -> str:
-    """The six counts, right-aligned; a withheld count shows as <min_cell_size."""
+WITHHELD = "*"
+
+
+def _cells(values: tuple) -> str:
+    """The six counts, right-aligned; a withheld count shows as WITHHELD (not as "<k": cells
+    withheld to protect another cell can be any size)."""
     widths = (6, 7, 5, 6, 6, 7)
-    shown = ["<" + str(min_cell_size) if v is None else str(v) for v in values]
+    shown = [WITHHELD if v is None else str(v) for v in values]
     return " ".join(f"{v:>{w}}" for v, w in zip(shown, widths, strict=True))
 
 
 def village_table(warehouse_root: Path) -> str:
     """The per-village convergence table of the latest quarter, as text, with the regency
-    totals; counts withheld by disclosure control show as <k (k = the minimum cell size)."""
-    import duckdb
+    totals and a legend for the counts withheld by disclosure control."""
+    from konvergensi.warehouse import open_warehouse
 
-    con = duckdb.connect(str(warehouse_root / "warehouse.duckdb"), read_only=True)
+    con = open_warehouse(warehouse_root)
     try:
         min_cell_size = con.execute("select min_cell_size from warehouse_build").fetchone()[0]
         latest = "(select max(quarter) from mart_convergence_village)"
@@ -91,15 +95,14 @@ def village_table(warehouse_root: Path) -> str:
     )
     lines = [header, "-" * len(header)]
     for r in rows:
-        lines.append(
-            f"{r[0]:8} {r[1]:14} {r[2][:22]:22} {(r[3] or '')[:18]:18} "
-            + _cells(r[4:], min_cell_size)
-        )
+        lines.append(f"{r[0]:8} {r[1]:14} {r[2][:22]:22} {(r[3] or '')[:18]:18} " + _cells(r[4:]))
     lines.append("-" * len(header))
     for r in totals:
-        lines.append(
-            f"{r[0]:8} {r[1]:14} {'total ' + (r[2] or ''):41.41} " + _cells(r[3:], min_cell_size)
-        )
+        lines.append(f"{r[0]:8} {r[1]:14} {'total ' + (r[2] or ''):41.41} " + _cells(r[3:]))
+    lines.append(
+        f"{WITHHELD} = withheld: fewer than {min_cell_size} people, or a count that would give "
+        "such a count away"
+    )
     return "\n".join(lines)
 
 
@@ -111,6 +114,8 @@ def run_demo(rows: int, seed: int) -> None:
     export_local_key_connection()
     # In-process runs wait out retry delays; a demo should fail fast instead.
     os.environ.setdefault("KONVERGENSI_TASK_RETRIES", "0")
+    # The generated files are complete before any run looks: no settle interval to wait out.
+    os.environ.setdefault("KONVERGENSI_LANDING_SETTLE_SECONDS", "0")
     contracts = load_contracts(s.contracts_dir)
     started = time.perf_counter()
     summary = generate(s.zone("landing"), s.data_root / "truth", contracts, rows=rows, seed=seed)
@@ -126,7 +131,7 @@ def run_demo(rows: int, seed: int) -> None:
     print("Convergence per village, latest quarter (xpoor = extreme-poor people in the register;")
     print("reached / none = of those, reached by at least one ministry / by none; people = all")
     print("people reached; 2+min = reached by two or more ministries; outside = reached but not")
-    print("in the register; <k = fewer than k people, withheld to protect them)")
+    print("in the register)")
     print(village_table(warehouse))
     print()
     print(
@@ -136,8 +141,8 @@ def run_demo(rows: int, seed: int) -> None:
     print("Query it:")
     print(
         f"  .venv/bin/python -m konvergensi query "
-        f'"select * from mart_convergence_village limit 5"   (DuckDB file: '
-        f"{warehouse / 'warehouse.duckdb'})"
+        f'"select * from mart_convergence_village limit 5"   (DuckDB CLI: cd {warehouse} && '
+        "duckdb -readonly warehouse.duckdb; Python: konvergensi.warehouse.open_warehouse)"
     )
     if failed:
         raise SystemExit(f"{len(failed)} DAG run(s) did not succeed")

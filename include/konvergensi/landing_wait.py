@@ -1,10 +1,12 @@
 """Wait for a ministry's file without holding a worker slot: a deferrable operator and its trigger.
 
-The operator looks once; if the period's file has not landed it defers to `LandingTrigger`,
-which polls the landing folder in the triggerer (asyncio, no worker slot) until the file
-appears or the wait ends. A wait that ends without a file skips the run with a clear message,
-so a late ministry never blocks the other sources. The folder is a local path or an object
-storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
+The operator looks once; unless the period's file is there and settled it defers to
+`LandingTrigger`, which polls the landing folder in the triggerer (asyncio, no worker slot). A
+file counts as landed only when it is not empty and its size and modification time stayed the
+same for the settle interval (two looks that far apart), so a file still being uploaded is never
+archived half-written. A wait that ends without a settled file skips the run with a clear
+message, so a late ministry never blocks the other sources. The folder is a local path or an
+object storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
 """
 
 from __future__ import annotations
@@ -24,24 +26,61 @@ from konvergensi.airflow_support import period_from_context
 from konvergensi.storage import as_path, files_in, landing_root
 
 POKE_SECONDS = float(os.environ.get("KONVERGENSI_LANDING_POKE_SECONDS", "60"))
+SETTLE_ENV = "KONVERGENSI_LANDING_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 30.0
+
+# name -> [size in bytes, modification time (epoch seconds)]: JSON-able, for the trigger.
+FileStates = dict[str, list[float]]
 
 
-def matching_files(folder: str, pattern: str) -> list[str]:
-    """Names of the files in a folder (a path or a storage URL) that match a landing pattern."""
+def settle_seconds() -> float:
+    """How long a landed file must stay unchanged before it is archived (read when a run starts)."""
+    return float(os.environ.get(SETTLE_ENV, str(DEFAULT_SETTLE_SECONDS)))
+
+
+def file_states(folder: str, pattern: str) -> FileStates:
+    """Size and modification time of the files in a folder (a path or a storage URL) that match
+    a landing pattern."""
     regex = re.compile(pattern, re.IGNORECASE)
-    return sorted(p.name for p in files_in(as_path(folder)) if regex.match(p.name))
+    found = {}
+    for path in files_in(as_path(folder)):
+        if regex.match(path.name):
+            info = path.stat()
+            found[path.name] = [info.st_size, info.st_mtime]
+    return dict(sorted(found.items()))
+
+
+def _complete(states: FileStates) -> bool:
+    """At least one matching file, and none of them empty."""
+    return bool(states) and all(size > 0 for size, _ in states.values())
+
+
+def settled_at_first_look(states: FileStates, settle: float, now: datetime) -> bool:
+    """Every matching file is non-empty and was last modified at least `settle` seconds ago:
+    as good as two looks that far apart, so a run whose file is long there goes on at once."""
+    oldest_allowed = now.timestamp() - settle
+    return _complete(states) and all(mtime <= oldest_allowed for _, mtime in states.values())
 
 
 class LandingTrigger(BaseTrigger):
-    """Fires when a file matching `pattern` is in `folder` (a path or a storage URL with its
-    connection, as `str()` of the landing folder gives it), or at `deadline` (ISO time, UTC)."""
+    """Fires when files matching `pattern` are in `folder` (a path or a storage URL with its
+    connection, as `str()` of the landing folder gives it), none empty and all unchanged for
+    `settle_seconds`, or at `deadline` (ISO time, UTC)."""
 
-    def __init__(self, folder: str, pattern: str, deadline: str, poke_seconds: float) -> None:
+    def __init__(
+        self,
+        folder: str,
+        pattern: str,
+        deadline: str,
+        poke_seconds: float,
+        settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    ) -> None:
         super().__init__()
         self.folder = folder
         self.pattern = pattern
         self.deadline = deadline
         self.poke_seconds = poke_seconds
+        self.settle_seconds = settle_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and arguments, so the triggerer can rebuild the trigger."""
@@ -52,22 +91,31 @@ class LandingTrigger(BaseTrigger):
                 "pattern": self.pattern,
                 "deadline": self.deadline,
                 "poke_seconds": self.poke_seconds,
+                "settle_seconds": self.settle_seconds,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll the folder until a file lands or the deadline passes."""
+        """Poll the folder until the files are settled or the deadline passes."""
         deadline = datetime.fromisoformat(self.deadline)
+        seen: FileStates | None = None
+        seen_since = datetime.now(UTC)
         while True:
-            files = await asyncio.to_thread(matching_files, self.folder, self.pattern)
-            if files:
-                yield TriggerEvent({"status": "landed", "files": files})
+            states = await asyncio.to_thread(file_states, self.folder, self.pattern)
+            now = datetime.now(UTC)
+            if states != seen:
+                seen, seen_since = states, now
+            unchanged_for = (now - seen_since).total_seconds()
+            if _complete(states) and unchanged_for >= self.settle_seconds:
+                yield TriggerEvent({"status": "landed", "files": list(states)})
                 return
-            left = (deadline - datetime.now(UTC)).total_seconds()
+            left = (deadline - now).total_seconds()
             if left <= 0:
-                yield TriggerEvent({"status": "timeout", "files": []})
+                yield TriggerEvent({"status": "timeout", "files": list(states)})
                 return
-            await asyncio.sleep(min(self.poke_seconds, left))
+            # A complete file is looked at again once it may have settled; otherwise poke.
+            wait = self.settle_seconds - unchanged_for if _complete(states) else self.poke_seconds
+            await asyncio.sleep(min(wait, left))
 
 
 class WaitForDelivery(BaseOperator):
@@ -91,35 +139,47 @@ class WaitForDelivery(BaseOperator):
         return period, str(folder), landing_regex(contract_for(self.source), period).pattern
 
     def execute(self, context: Any) -> dict:
-        """Look once; return at once if the file is there, else defer to the trigger."""
+        """Look once; return at once if the files are there and settled, else defer."""
         period, folder, pattern = self._target(context)
-        files = matching_files(folder, pattern)
-        if files:
-            return {"period": period, "files": files, "waited": False}
+        settle = settle_seconds()
+        states = file_states(folder, pattern)
+        if settled_at_first_look(states, settle, datetime.now(UTC)):
+            return {"period": period, "files": list(states), "waited": False}
         deadline = datetime.now(UTC) + timedelta(hours=float(context["params"]["wait_hours"]))
         self.log.info(
-            "no file yet for %s %s in %s: waiting until %s",
+            "no settled file yet for %s %s in %s (%s): waiting until %s",
             self.source,
             period,
             folder,
+            ", ".join(f"{n}: {int(s)} bytes" for n, (s, _) in states.items()) or "none landed",
             deadline.isoformat(timespec="seconds"),
         )
         self.defer(
-            trigger=LandingTrigger(folder, pattern, deadline.isoformat(), self.poke_seconds),
+            trigger=LandingTrigger(
+                folder, pattern, deadline.isoformat(), self.poke_seconds, settle
+            ),
             method_name="execute_complete",
         )
 
     def execute_complete(self, context: Any, event: dict) -> dict:
-        """Resume after the trigger: the file landed, or the wait ended without one."""
+        """Resume after the trigger: the files settled, or the wait ended without that."""
         from konvergensi.pipeline import contract_for
 
         period, folder, _ = self._target(context)
         if event["status"] == "landed":
             return {"period": period, "files": event["files"], "waited": True}
+        hours = context["params"]["wait_hours"]
+        if event["files"]:
+            raise AirflowSkipException(
+                f"{', '.join(event['files'])} for {self.source} {period} in {folder} was still "
+                f"empty or still changing after {hours} h, so it was not loaded. Ask the "
+                "ministry to send the complete file again; `ingest_catchup` loads it, or "
+                f'trigger this DAG with {{"period": "{period}"}}.'
+            )
         expected = contract_for(self.source).landing_name(period)
         raise AirflowSkipException(
             f"no file for {self.source} {period} landed in {folder} within "
-            f"{context['params']['wait_hours']} h (expected {expected}). Other sources are not "
+            f"{hours} h (expected {expected}). Other sources are not "
             f"blocked. When it arrives, `ingest_catchup` loads it, or trigger this DAG with "
             f'{{"period": "{period}"}}.'
         )

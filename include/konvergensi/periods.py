@@ -9,6 +9,13 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
+def period_pattern(cadence: str) -> str:
+    """The regular expression a period of this cadence matches (for a DAG's `period` param)."""
+    if cadence not in ("monthly", "quarterly"):
+        raise ValueError(f"unknown cadence {cadence!r}")
+    return (_MONTH if cadence == "monthly" else _QUARTER).pattern
+
+
 def period_of(day: date | datetime, cadence: str) -> str:
     """The period (of the given cadence) that contains a day."""
     if cadence == "monthly":

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from konvergensi.config import settings
-from konvergensi.contracts import Contract, load_contract, load_contracts
+from konvergensi.contracts import Contract, load_contract
 from konvergensi.ingest.archive import Delivery, archive_file, find_landed
 from konvergensi.ingest.errors import IngestError
 from konvergensi.storage import landing_root, warehouse_copy_root
+from konvergensi.valid_contracts import valid_contracts
 
 
 def contract_for(source: str) -> Contract:
@@ -66,7 +67,9 @@ def stage(source: str, delivery: dict) -> dict:
 
 
 def validate(source: str, period: str, batch_id: str) -> dict:
-    """Run the quality gate on a staged batch; raises QualityGateError when the file fails."""
+    """Run the quality gate on a staged batch; raises QualityGateError when the file fails and
+    RuleNotRunError when a contract rule cannot be checked. `published` is false when the batch
+    passed but a file of the period that landed later is current."""
     from konvergensi.quality.gate import validate_batch
 
     s = settings()
@@ -77,17 +80,21 @@ def validate(source: str, period: str, batch_id: str) -> dict:
         s.zone("staging"),
         s.zone("quarantine"),
         s.zone("reports"),
+        s.zone("raw"),
     )
     return {k: v for k, v in asdict(summary).items() if k != "checks"}
 
 
 def resolve(full: bool = False) -> dict:
-    """Resolve identities across the current batches of every source (incremental unless full)."""
+    """Resolve identities across the current batches of every source (incremental unless full).
+
+    A contract file that does not load is left out with a warning: it never stops the others.
+    """
     from konvergensi.resolve.run import resolve_identities
 
     s = settings()
     return resolve_identities(
-        load_contracts(s.contracts_dir), s.zone("staging"), s.zone("identity"), full=full
+        valid_contracts(s.contracts_dir), s.zone("staging"), s.zone("identity"), full=full
     )
 
 
@@ -103,7 +110,7 @@ def build_warehouse(key: bytes, keep_snapshots: int | None = None) -> dict:
 
     s = settings()
     manifest = build_snapshot(
-        load_contracts(s.contracts_dir),
+        valid_contracts(s.contracts_dir),
         s.zone("staging"),
         s.zone("identity"),
         s.zone("warehouse"),

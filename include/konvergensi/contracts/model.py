@@ -48,8 +48,15 @@ class FileFormat(_Strict):
     """How to read the file: type and the options that type needs."""
 
     type: Literal["csv", "xlsx", "xls", "json", "ndjson"]
-    delimiter: str = Field(",", description="CSV delimiter, or 'auto' to detect it")
-    encoding: str = Field("auto", description="'auto' detects UTF-8, UTF-8 with BOM or cp1252")
+    delimiter: str = Field(
+        ",",
+        description="CSV delimiter: one character (',', ';', '|'), 'tab', or 'auto' to detect it",
+    )
+    encoding: str = Field(
+        "auto",
+        description="'auto' detects UTF-8, UTF-8 with BOM, UTF-16 with BOM or cp1252; else a "
+        "Python codec name such as utf-8 or cp1252",
+    )
     header_row: int = Field(1, ge=1, description="1-based row holding the header (xlsx/csv)")
     header_rows: int = Field(
         1,
@@ -65,6 +72,29 @@ class FileFormat(_Strict):
         "sheets (all sheets when neither is set) the first whose header has every mapped "
         "column is read",
     )
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if value in ("tab", "\\t"):
+            return "\t"
+        if value != "auto" and (len(value) != 1 or value in '"\r\n'):
+            raise ValueError(f"{value!r} is not one character: use ',', ';', '|', 'tab' or 'auto'")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            "".encode(value)  # LookupError for unknown codecs and non-text ones (base64, zlib)
+        except LookupError as exc:
+            raise ValueError(
+                f"{value!r} is not a known text encoding: use 'auto' or a codec name such as "
+                "utf-8, cp1252 (Windows 'ANSI') or utf-16"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _one_sheet_rule(self) -> FileFormat:
@@ -92,6 +122,20 @@ class Parsing(_Strict):
         "relative to the contracts folder",
     )
     flag_true: list[str] = ["1", "Y", "YA", "TRUE", "BENAR"]
+    flag_false: list[str] = Field(
+        ["0", "N", "TIDAK", "FALSE", "SALAH"],
+        description="spellings of 'no' (case-insensitive); a flag in neither list is missing "
+        "and flagged unparseable, never taken as no",
+    )
+
+    @model_validator(mode="after")
+    def _flags_disjoint(self) -> Parsing:
+        both = {v.strip().upper() for v in self.flag_true} & {
+            v.strip().upper() for v in self.flag_false
+        }
+        if both:
+            raise ValueError(f"parsing.flag_true and parsing.flag_false share {sorted(both)}")
+        return self
 
     @model_validator(mode="after")
     def _crosswalk_for_bps(self) -> Parsing:

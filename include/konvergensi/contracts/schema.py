@@ -39,6 +39,18 @@ CANONICAL_FIELDS: dict[str, FieldKind] = {
     "relationship": FieldKind.TEXT,
 }
 
+# Fields read from text into another type. Each is staged as `<field>_raw` (as sent), `<field>`
+# and `<field>_flag`, whose value `unparseable` marks a value sent but not read (the birth date
+# comes from `birth_date` or `birth_place_date`). The `parseable` quality rule acts on the flags.
+PARSED_FIELDS = (
+    "birth_date",
+    "intervention_date",
+    "amount",
+    "quantity",
+    "welfare_decile",
+    "extreme_poor",
+)
+
 # Every contract must map these; the rest are optional.
 REQUIRED_FIELDS = ("source_record_id", "full_name", "village_code")
 

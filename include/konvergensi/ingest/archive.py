@@ -165,6 +165,19 @@ def delivery_log(raw_root: Path, source: str, period: str) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines() if line]
 
 
+def seen_landings(raw_root: Path, source: str, period: str) -> set[tuple[str, int, str]]:
+    """(name, size, modification time) of every landed file archived for a period.
+
+    Read from the delivery log as well as the records: a record keeps its bytes' first
+    delivery, so an identical re-send (new time or name) is only in the log.
+    """
+    logged = {(e["name"], e["size"], e["at"]) for e in delivery_log(raw_root, source, period)}
+    recorded = {
+        (d.original_name, d.size, d.landed_at) for d in deliveries(raw_root, source, period)
+    }
+    return logged | recorded
+
+
 def deliveries(raw_root: Path, source: str, period: str) -> list[Delivery]:
     """Every recorded delivery of a source for a period, oldest first."""
     folder = raw_root / source / "deliveries" / period

@@ -7,31 +7,46 @@ is silently altered: analysts and reviewers can always see what the ministry sen
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import date
 
 import pandas as pd
 
 from konvergensi.contracts import Contract
+from konvergensi.contracts.model import Parsing
 from konvergensi.ingest.crosswalk import Crosswalk
 from konvergensi.ingest.errors import SchemaDriftError
 from konvergensi.ingest.frames import ROW_NUMBER, column_key
 from konvergensi.standardise import (
     birth_date_flags,
+    date_sent,
     nik_equals_kk,
     normalise_region_code,
     parse_dates,
+    parse_flags,
+    parse_numbers,
+    parse_whole_numbers,
     placeholder_date,
     split_place_date,
     standardise_kk,
     standardise_names,
     standardise_nik,
     standardise_sex,
+    text_values,
+    value_flags,
     village_known,
 )
 
 EXTRA_PREFIX = "extra__"
-_THOUSANDS_DOTS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
+# Parsed fields besides the birth date, with their staged type when the contract does not map
+# them. Each is staged as `<field>_raw`, `<field>` and `<field>_flag` (contracts.schema).
+_PARSED_TYPES = {
+    "intervention_date": "datetime64[ms]",
+    "amount": "float64",
+    "quantity": "float64",
+    "welfare_decile": "Int32",
+    "extreme_poor": "boolean",
+}
+_DELIMITERS = ",;|\t"
 
 
 def _similar(wanted: str, columns: list[str]) -> list[str]:
@@ -42,6 +57,23 @@ def _similar(wanted: str, columns: list[str]) -> list[str]:
     nested += [c for c in columns if len(column_key(c)) >= 3 and column_key(c) in key]
     close = difflib.get_close_matches(wanted, columns, n=3, cutoff=0.5)
     return list(dict.fromkeys([*nested, *close]))[:3]
+
+
+def _wrong_delimiter(contract: Contract, header: list[str], file_name: str) -> None:
+    """Fail with the likely cause when a CSV header did not split at all: the delimiter."""
+    if contract.format.type != "csv" or len(header) != 1:
+        return
+    counts = {d: header[0].count(d) for d in _DELIMITERS if d != contract.format.delimiter}
+    likely = max(counts, key=counts.__getitem__)
+    if not counts[likely]:
+        return
+    shown = "tab" if likely == "\t" else repr(likely)
+    raise SchemaDriftError(
+        f"the header of {file_name} split into a single column (`{header[0][:80]}`) with "
+        f"format.delimiter {contract.format.delimiter!r}: the delimiter is probably wrong (the "
+        f"header holds {counts[likely]} x {shown}). Fix: set format.delimiter to {shown} (or "
+        f"auto) in contracts/{contract.source}.yaml."
+    )
 
 
 def resolve_columns(contract: Contract, columns: list[str], file_name: str) -> dict[str, str]:
@@ -60,6 +92,7 @@ def resolve_columns(contract: Contract, columns: list[str], file_name: str) -> d
             f"{field} <- {wanted}{hint}"
         )
     if problems:
+        _wrong_delimiter(contract, list(by_key.values()), file_name)
         raise SchemaDriftError(
             "; ".join(problems)
             + f". Fix: update contracts/{contract.source}.yaml if the ministry renamed the "
@@ -74,27 +107,19 @@ def extra_columns(resolved: dict[str, str], columns: list[str]) -> list[str]:
     return [c for c in columns if c not in mapped and c != ROW_NUMBER]
 
 
-def _text(series: pd.Series) -> pd.Series:
-    stripped = series.astype("string").str.strip()
-    return stripped.mask(stripped == "")
-
-
-def parse_numbers(raw: pd.Series) -> pd.Series:
-    """Amounts as numbers: `300000`, `300.000` (dotted thousands), `Rp 300.000,50`, `1.5e5`."""
-    text = _text(raw).str.replace(r"(?i)^rp\.?\s*", "", regex=True).str.replace(" ", "")
-    dotted = text.str.match(_THOUSANDS_DOTS.pattern, na=False)
-    text = text.mask(dotted, text.str.replace(".", "", regex=False).str.replace(",", "."))
-    return pd.to_numeric(text, errors="coerce").astype("float64")
-
-
-def _flags(raw: pd.Series, true_values: list[str]) -> pd.Series:
-    text = _text(raw).str.upper()
-    truthy = {v.upper() for v in true_values}
-    return text.isin(truthy).astype("boolean").mask(text.isna())
-
-
 def _none(index: pd.Index, dtype: str = "string") -> pd.Series:
-    return pd.Series(pd.NA, index=index, dtype=dtype)
+    return pd.Series(index=index, dtype=dtype)
+
+
+def _parse(field: str, raw: pd.Series, parsing: Parsing) -> pd.Series:
+    """The standardised value of one of the parsed fields other than the birth date."""
+    if field == "intervention_date":
+        return parse_dates(raw, parsing.date_formats).astype("datetime64[ms]")
+    if field == "welfare_decile":
+        return parse_whole_numbers(raw)
+    if field == "extreme_poor":
+        return parse_flags(raw, parsing.flag_true, parsing.flag_false)
+    return parse_numbers(raw)
 
 
 def standardise_chunk(
@@ -114,11 +139,11 @@ def standardise_chunk(
     parsing = contract.parsing
     out = pd.DataFrame(index=idx)
     out["_row_number"] = chunk[ROW_NUMBER].astype("int64")
-    out["source_record_id"] = _text(col["source_record_id"])
+    out["source_record_id"] = text_values(col["source_record_id"])
 
     nik = standardise_nik(col["nik"]) if "nik" in col else None
     if nik is not None:
-        out["nik_raw"] = _text(col["nik"])
+        out["nik_raw"] = text_values(col["nik"])
         for name in ("nik", "nik_status", "nik_reason", "nik_warnings", "nik_sex"):
             out[name] = nik[name].astype("string")
         out["nik_birth_date"] = pd.to_datetime(nik["nik_birth_date"]).astype("datetime64[ms]")
@@ -130,7 +155,7 @@ def standardise_chunk(
 
     if "kk" in col:
         kk = standardise_kk(col["kk"])
-        out["kk_raw"] = _text(col["kk"])
+        out["kk_raw"] = text_values(col["kk"])
         for name in ("kk", "kk_status", "kk_reason"):
             out[name] = kk[name].astype("string")
     else:
@@ -138,31 +163,33 @@ def standardise_chunk(
         out["kk_status"] = pd.Series("missing", index=idx, dtype="string")
     out["nik_equals_kk"] = nik_equals_kk(out["nik"], out["kk"]).astype("bool")
 
-    out["full_name"] = _text(col["full_name"])
+    out["full_name"] = text_values(col["full_name"])
     out["name_key"] = standardise_names(out["full_name"]).astype("string")
 
-    out["sex_raw"] = _text(col["sex"]) if "sex" in col else _none(idx)
+    out["sex_raw"] = text_values(col["sex"]) if "sex" in col else _none(idx)
     sex = standardise_sex(out["sex_raw"], parsing.sex_codes or None)
     out["sex"] = sex.astype("string")
 
     formats = parsing.date_formats
-    if "birth_place_date" in col:
+    packed = "birth_place_date" in col
+    if packed:
         place, born = split_place_date(col["birth_place_date"], formats)
         out["birth_place"] = place.astype("string")
-        out["birth_date_raw"] = _text(col["birth_place_date"])
+        out["birth_date_raw"] = text_values(col["birth_place_date"])
     else:
         born_raw = col.get("birth_date")
         out["birth_place"] = _none(idx)
-        out["birth_date_raw"] = _text(born_raw) if born_raw is not None else _none(idx)
+        out["birth_date_raw"] = text_values(born_raw) if born_raw is not None else _none(idx)
         born = (
             parse_dates(born_raw, formats)
             if born_raw is not None
             else pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
         )
     out["birth_date"] = pd.to_datetime(born).astype("datetime64[ms]")
-    out["birth_date_flag"] = birth_date_flags(out["birth_date"], out["nik_birth_date"]).astype(
-        "string"
-    )
+    sent = date_sent(out["birth_date_raw"], out["birth_date"], packed)
+    out["birth_date_flag"] = birth_date_flags(
+        out["birth_date"], out["nik_birth_date"], sent
+    ).astype("string")
     out["birth_date_placeholder"] = placeholder_date(out["birth_date"]).astype("bool")
     end = pd.Timestamp(period_end)
     age = (end.year - out["birth_date"].dt.year) - (
@@ -170,7 +197,7 @@ def standardise_chunk(
     )
     out["age"] = age.astype("Int16")
 
-    out["village_code_raw"] = _text(col["village_code"])
+    out["village_code_raw"] = text_values(col["village_code"])
     village = col["village_code"]
     out["village_code"] = (
         normalise_region_code(village) if crosswalk is None else crosswalk.map(village)
@@ -178,28 +205,14 @@ def standardise_chunk(
     out["village_known"] = village_known(out["village_code"]).astype("bool")
     out["kecamatan_code"] = out["village_code"].str.slice(0, 8)
 
-    out["address"] = _text(col["address"]) if "address" in col else _none(idx)
-    if "intervention_date" in col:
-        out["intervention_date"] = parse_dates(col["intervention_date"], formats).astype(
-            "datetime64[ms]"
-        )
-    else:
-        out["intervention_date"] = pd.Series(pd.NaT, index=idx, dtype="datetime64[ms]")
-    for field in ("amount", "quantity"):
-        out[field] = (
-            parse_numbers(col[field]) if field in col else pd.Series(float("nan"), index=idx)
-        )
-    out["family_id"] = _text(col["family_id"]) if "family_id" in col else _none(idx)
-    decile = parse_numbers(col["welfare_decile"]) if "welfare_decile" in col else None
-    out["welfare_decile"] = (
-        decile.round().astype("Int8") if decile is not None else _none(idx, "Int8")
-    )
-    out["extreme_poor"] = (
-        _flags(col["extreme_poor"], parsing.flag_true)
-        if "extreme_poor" in col
-        else _none(idx, "boolean")
-    )
-    out["relationship"] = _text(col["relationship"]) if "relationship" in col else _none(idx)
+    out["address"] = text_values(col["address"]) if "address" in col else _none(idx)
+    out["family_id"] = text_values(col["family_id"]) if "family_id" in col else _none(idx)
+    for field, dtype in _PARSED_TYPES.items():
+        raw = text_values(col[field]) if field in col else _none(idx)
+        out[f"{field}_raw"] = raw
+        out[field] = _parse(field, col[field], parsing) if field in col else _none(idx, dtype)
+        out[f"{field}_flag"] = value_flags(raw, out[field])
+    out["relationship"] = text_values(col["relationship"]) if "relationship" in col else _none(idx)
     for extra in extras:
-        out[EXTRA_PREFIX + extra] = _text(chunk[extra])
+        out[EXTRA_PREFIX + extra] = text_values(chunk[extra])
     return out

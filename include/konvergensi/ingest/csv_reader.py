@@ -68,15 +68,18 @@ def _sniff_delimiter(lines: str) -> str:
         return max(counts, key=counts.__getitem__)
 
 
-def _header(sample: str, header_row: int, delimiter: str | None) -> tuple[list, str]:
-    """(header cells, delimiter): the header is record `header_row` of the file."""
+def _header(sample: str, header_row: int, delimiter: str | None) -> tuple[list, str, int]:
+    """(header cells, delimiter, lines up to and including the header): the header is record
+    `header_row` of the file. A quoted title cell above it may span several lines, so the lines
+    to skip before the data are counted, not assumed to be `header_row`."""
     lines = sample.splitlines(keepends=True)
     if delimiter is None:
         delimiter = _sniff_delimiter("".join(lines[header_row - 1 : header_row + 50]))
-    for number, record in enumerate(csv.reader(io.StringIO(sample), delimiter=delimiter), 1):
+    records = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    for number, record in enumerate(records, 1):
         if number == header_row:
             if any(cell.strip() for cell in record):
-                return record, delimiter
+                return record, delimiter, records.line_num
             break
     raise UnreadableFileError(
         f"no header at row {header_row}; check format.header_row in the "
@@ -146,15 +149,15 @@ def read_csv_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[
     _refuse_non_text(head, contract)
     info.encoding = fmt.encoding if fmt.encoding != "auto" else detect_encoding(path)
     sample = head.decode(info.encoding, errors="replace")
-    cells, info.delimiter = _header(
+    cells, info.delimiter, header_lines = _header(
         sample, fmt.header_row, None if fmt.delimiter == "auto" else fmt.delimiter
     )
     names = unique_header(cells, info)
-    info.first_data_row = fmt.header_row
+    info.first_data_row = header_lines
     numbering = _Numbering()
 
     def reject(row: pacsv.InvalidRow) -> str:
-        number = (row.number or 0) - fmt.header_row
+        number = (row.number or 0) - header_lines
         numbering.reject(number, row.actual_columns, row.text)
         info.rejected.append(
             RejectedRecord(
@@ -166,7 +169,7 @@ def read_csv_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[
         return "skip"
 
     read_options = pacsv.ReadOptions(
-        skip_rows=fmt.header_row,
+        skip_rows=header_lines,  # Arrow skips lines, not records
         column_names=names,
         use_threads=False,
         block_size=BLOCK_BYTES,

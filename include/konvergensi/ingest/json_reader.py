@@ -52,7 +52,7 @@ def _cell(value: Any) -> str | None:
     return _dump(value) if isinstance(value, list | dict) else cell_text(value, as_id=False)
 
 
-def _check_text(path: Path, info: ReadInfo) -> None:
+def _check_text(path: Path, contract: Contract, info: ReadInfo) -> None:
     head = read_head(path)
     if not head.strip():
         raise UnreadableFileError("file is empty; ask the ministry to resend it")
@@ -61,25 +61,26 @@ def _check_text(path: Path, info: ReadInfo) -> None:
         raise UnreadableFileError(
             f"this is {what}, not a JSON file; ask the ministry for the JSON export"
         )
-    info.encoding = detect_encoding(path)
+    encoding = contract.format.encoding
+    info.encoding = encoding if encoding != "auto" else detect_encoding(path)
 
 
 def _frames(
     records: Iterable[tuple[int, Any]], info: ReadInfo, what: str
 ) -> Iterator[pd.DataFrame]:
     """Numbered records -> text frames; non-objects and records with unknown keys rejected."""
-    columns: list[str] | None = None
+    column_of: dict[str, str] | None = None  # key as sent -> column (stripped, made unique)
     batch: list[tuple[int, dict]] = []
 
     def flush() -> pd.DataFrame:
-        nonlocal columns
-        if columns is None:
-            keys = dict.fromkeys(k for _, record in batch for k in record)
-            columns = unique_header(list(keys), info)
-        known = set(columns)
+        nonlocal column_of
+        if column_of is None:
+            keys = list(dict.fromkeys(k for _, record in batch for k in record))
+            column_of = dict(zip(keys, unique_header(keys, info), strict=True))
+        columns = list(column_of.values())
         rows, numbers = [], []
         for number, record in batch:
-            unknown = [k for k in record if k not in known]
+            unknown = [k for k in record if k not in column_of]
             if unknown:
                 info.rejected.append(
                     RejectedRecord(
@@ -89,7 +90,7 @@ def _frames(
                     )
                 )
                 continue
-            rows.append([_cell(record.get(c)) for c in columns])
+            rows.append([_cell(record.get(k)) for k in column_of])
             numbers.append(number)
         return text_frame(columns, rows, np.asarray(numbers, dtype=np.int64))
 
@@ -123,7 +124,7 @@ def _frames(
 
 def read_json_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[pd.DataFrame]:
     """A JSON array of objects (or an object holding exactly one such array), read whole."""
-    _check_text(path, info)
+    _check_text(path, contract, info)
     with open_payload(path) as raw:
         text = raw.read().decode(info.encoding)
     try:
@@ -151,7 +152,10 @@ def _lines(path: Path, info: ReadInfo) -> Iterator[tuple[int, Any]]:
         text = io.TextIOWrapper(raw, encoding=info.encoding, newline="")
         for number, line in enumerate(text, start=1):
             if not line.strip():
+                # Counted like a CSV's blank rows, trailing ones too: records = staged +
+                # rejected + blank up to the last line.
                 info.blank_rows += 1
+                info.last_row_number = number
                 continue
             try:
                 yield number, _loads(line)
@@ -169,5 +173,5 @@ def _lines(path: Path, info: ReadInfo) -> Iterator[tuple[int, Any]]:
 
 def read_ndjson_chunks(path: Path, contract: Contract, info: ReadInfo) -> Iterator[pd.DataFrame]:
     """Newline-delimited JSON, one object per line, streamed; record number = line number."""
-    _check_text(path, info)
+    _check_text(path, contract, info)
     yield from _frames(_lines(path, info), info, "line")

@@ -16,6 +16,7 @@ from konvergensi.ingest.errors import UnreadableFileError
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_SCAN_BYTES = 1 << 20  # the encoding check reads the file in blocks of this size
 _NOT_TEXT = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -43,8 +44,20 @@ def compression(path: Path) -> str | None:
     return None
 
 
+def _system_file(name: str) -> bool:
+    """Files an operating system adds to a zip by itself: macOS Finder's `__MACOSX/` folder and
+    `._name` resource forks, `.DS_Store`, Windows' `Thumbs.db` and `desktop.ini`."""
+    parts = name.replace("\\", "/").split("/")
+    base = parts[-1]
+    return (
+        parts[0] == "__MACOSX"
+        or base.startswith("._")
+        or base.lower() in {".ds_store", "thumbs.db", "desktop.ini"}
+    )
+
+
 def _zip_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
-    members = [m for m in archive.infolist() if not m.is_dir()]
+    members = [m for m in archive.infolist() if not m.is_dir() and not _system_file(m.filename)]
     if len(members) != 1:
         raise UnreadableFileError(
             f"zip archive holds {len(members)} files; deliver exactly one extract per archive"
@@ -107,11 +120,59 @@ def ole_is_encrypted(content: bytes) -> bool:
     return content.startswith(OLE_MAGIC) and _ENCRYPTED_PACKAGE in content
 
 
+class _Utf8Scan:
+    """Whether text is UTF-8, block by block: has it valid multi-byte sequences, and where is its
+    first byte that is not UTF-8 (offset in the content, 1-based line)?"""
+
+    def __init__(self) -> None:
+        self.multibyte = False
+        self.first_invalid: tuple[int, int, int] | None = None  # offset, line, byte value
+        self._offset = 0  # of the pending block's first byte
+        self._lines = 1  # line of that byte
+        self._carry = b""  # a multi-byte sequence cut by the block boundary
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        """Scan the next block (the last one with final=True)."""
+        data, self._carry = self._carry + block, b""
+        if not final:
+            cut = _incomplete_tail(data)
+            data, self._carry = data[: len(data) - cut], data[len(data) - cut :]
+        try:
+            data.decode("utf-8")
+            self.multibyte = self.multibyte or not data.isascii()
+        except UnicodeDecodeError as exc:
+            self._mixed_block(data, exc.start)
+        self._lines += data.count(b"\n")
+        self._offset += len(data)
+
+    def _mixed_block(self, data: bytes, first_bad: int) -> None:
+        if self.first_invalid is None:
+            line = self._lines + data.count(b"\n", 0, first_bad)
+            self.first_invalid = (self._offset + first_bad, line, data[first_bad])
+        if not self.multibyte:
+            # Without its invalid bytes, what is not ASCII was a valid multi-byte sequence.
+            self.multibyte = not data.decode("utf-8", errors="ignore").isascii()
+
+
+def _incomplete_tail(data: bytes) -> int:
+    """How many bytes at the end of data start a UTF-8 sequence that the next block finishes."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:  # a lead byte: 2, 3 or 4 bytes long
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if length > back else 0
+    return 0
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else Windows-1252.
 
     The whole file is checked for valid UTF-8, not just its head: a single accented name near
-    the end of a cp1252 file would otherwise be misread.
+    the end of a cp1252 file would otherwise be misread. A file with valid multi-byte UTF-8 and
+    bytes that are not UTF-8 is mixed (part saved by another program): no single encoding reads
+    it, so it is refused with the line and byte offset of the first bad byte.
     """
     with open_payload(path) as handle:
         head = handle.read(4)
@@ -119,16 +180,27 @@ def detect_encoding(path: Path) -> str:
             return "utf-8-sig"
         if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
             return "utf-16"
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        scan = _Utf8Scan()
         block = head
-        try:
-            while block:
-                decoder.decode(block)
-                block = handle.read(1 << 20)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+        while block:
+            scan.feed(block)
+            if scan.multibyte and scan.first_invalid:
+                break
+            block = handle.read(_SCAN_BYTES)
+        else:
+            scan.feed(b"", final=True)
+    if scan.first_invalid is None:
+        return "utf-8"
+    if not scan.multibyte:
+        return "cp1252"
+    offset, line, byte = scan.first_invalid
+    raise UnreadableFileError(
+        f"mixed encodings: the file is UTF-8 but line {line} has a byte that is not UTF-8 "
+        f"(0x{byte:02X} at byte offset {offset}), as when records saved by a Windows program "
+        "(Windows-1252) are appended; no single encoding reads every name correctly. Ask the "
+        "ministry to re-export the whole file as UTF-8, or, if the file has one known encoding, "
+        "set format.encoding in the contract"
+    )
 
 
 class TailTracking:

@@ -27,7 +27,7 @@ from konvergensi.staging_zone import batch_dir
 from konvergensi.standardise import REFERENCE_VERSION
 
 # Bump when the staged layout or standardisation changes, so batches staged before are redone.
-STAGE_FORMAT = 2
+STAGE_FORMAT = 3
 
 
 @dataclass

@@ -6,7 +6,10 @@ with `<column>_suppressed` set. Secondary suppression: counts are tied by exact 
 total equals its parts within a row; a kecamatan equals the sum of its villages; this quarter
 equals the previous one plus what entered minus what left). A relation with exactly one
 withheld cell gives that cell away, so one more of its cells is withheld (flows first, zeros
-included; otherwise the smallest non-zero count) until no relation has exactly one. A
+included; otherwise the smallest non-zero count) until no relation has exactly one. Relations
+combined can still give a cell away (a kecamatan's change minus its published villages'), so an
+audit (audit.py) then finds every withheld cell the published cells determine, withholds one
+more cell of a relation that pins it, and the two steps repeat until none is determined. A
 `_previous` column is a copy of last quarter's cell and is withheld exactly when that cell is.
 """
 
@@ -20,6 +23,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from konvergensi.privacy.audit import determined
 
 MIN_CELL_ENV = "KONVERGENSI_MIN_CELL_SIZE"
 DEFAULT_MIN_CELL_SIZE = 5
@@ -38,16 +43,21 @@ def min_cell_size_from_env() -> int:
     return int(raw)
 
 
-def parse_relation(text: str) -> tuple[str, ...]:
-    """`a + b = c + previous.d` -> ("a", "b", "c", "previous.d"): the terms of an exact relation.
+Relation = tuple[tuple[str, int], ...]  # (term, +1 left of `=` / -1 right of it)
 
-    Which side a term is on does not matter for disclosure: one unknown term is always derivable.
-    """
+
+def parse_relation(text: str) -> Relation:
+    """`a + b = previous.c` -> (("a", 1), ("b", 1), ("previous.c", -1)): the signed terms of an
+    exact relation (the signed sum of the terms is zero)."""
     sides = text.split("=")
     if len(sides) != 2:
         raise ValueError(f"relation {text!r} must have exactly one '='")
-    terms = tuple(t.strip() for side in sides for t in side.split("+"))
-    for term in terms:
+    terms = tuple(
+        (t.strip(), sign)
+        for side, sign in zip(sides, (1, -1), strict=True)
+        for t in side.split("+")
+    )
+    for term, _ in terms:
         if not re.fullmatch(r"(previous\.)?[a-z_][a-z0-9_]*", term):
             raise ValueError(f"relation {text!r}: {term!r} is not a count column")
     return terms
@@ -59,7 +69,7 @@ class Rules:
 
     key: tuple[str, ...]  # columns that identify a row; the first is the quarter
     counts: tuple[str, ...]
-    relations: tuple[tuple[str, ...], ...] = ()
+    relations: tuple[Relation, ...] = ()
     previous: dict[str, str] = field(default_factory=dict)  # copy column -> column copied
     withhold_first: tuple[str, ...] = ()  # counts to give up first in secondary suppression
     rollup_into: str | None = None  # table whose rows are sums of this table's rows
@@ -75,7 +85,7 @@ class Rules:
             withhold_first=tuple(spec.get("withhold_first", [])),
             rollup_into=spec.get("rollup_into"),
         )
-        named = {t.removeprefix(PREVIOUS) for terms in rules.relations for t in terms}
+        named = {t.removeprefix(PREVIOUS) for terms in rules.relations for t, _ in terms}
         named |= set(rules.previous) | set(rules.previous.values()) | set(rules.withhold_first)
         if unknown := sorted(named - set(rules.counts)):
             raise ValueError(f"suppression rules name columns that are not counts: {unknown}")
@@ -84,7 +94,7 @@ class Rules:
 
 class _Cells:
     """Every count of every table as one flat array, and the relations between them as
-    (relation, cell) pairs."""
+    (relation, cell, sign) terms."""
 
     def __init__(self, tables: dict[str, pa.Table], rules: dict[str, Rules]) -> None:
         self.tables, self.rules = tables, rules
@@ -105,32 +115,42 @@ class _Cells:
         self.alias = np.arange(start)  # a copy cell points at the cell it copies
         self._relations: list[np.ndarray] = []
         self._members: list[np.ndarray] = []
+        self._signs: list[np.ndarray] = []
         self.relations = 0
 
     def cells(self, table: str, column: str, rows: np.ndarray) -> np.ndarray:
         """Cell ids of some rows of one column."""
         return self.offset[(table, column)] + rows
 
-    def add(self, local: np.ndarray, members: np.ndarray, count: int) -> None:
-        """`count` new relations; cell `members[i]` is a term of new relation `local[i]`."""
+    def add(self, local: np.ndarray, members: np.ndarray, signs: np.ndarray, count: int) -> None:
+        """`count` new relations; cell `members[i]` is a term of new relation `local[i]`, on
+        the side `signs[i]` (+1 left, -1 right)."""
         self._relations.append(self.relations + local)
         self._members.append(members)
+        self._signs.append(signs)
         self.relations += count
 
-    def add_rowwise(self, terms: list[np.ndarray]) -> None:
-        """One relation per position i, whose terms are `terms[0][i]`, `terms[1][i]`, ..."""
+    def add_rowwise(self, terms: list[np.ndarray], signs: list[int]) -> None:
+        """One relation per position i, whose terms are `terms[0][i]`, `terms[1][i]`, ...
+        on the sides `signs[0]`, `signs[1]`, ..."""
         count = len(terms[0])
-        self.add(np.tile(np.arange(count), len(terms)), np.concatenate(terms), count)
+        self.add(
+            np.tile(np.arange(count), len(terms)),
+            np.concatenate(terms),
+            np.repeat(signs, count),
+            count,
+        )
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(relation, cell) of every term, copies resolved, relations touching NULL left out."""
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(relation, cell, sign) of every term, copies resolved, relations touching NULL left
+        out."""
         if not self._relations:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
         relation = np.concatenate(self._relations)
         cell = self.alias[np.concatenate(self._members)]
         absent = np.bincount(relation, weights=~self.present[cell], minlength=self.relations)
         keep = absent[relation] == 0
-        return relation[keep], cell[keep]
+        return relation[keep], cell[keep], np.concatenate(self._signs)[keep]
 
 
 def _row_lookup(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> np.ndarray:
@@ -151,7 +171,7 @@ def _add_table(cells: _Cells, name: str, rule: Rules) -> None:
     table = cells.tables[name]
     rows = np.arange(table.num_rows)
     uses_previous = bool(rule.previous) or any(
-        t.startswith(PREVIOUS) for terms in rule.relations for t in terms
+        t.startswith(PREVIOUS) for terms in rule.relations for t, _ in terms
     )
     if uses_previous and "previous_quarter" not in table.column_names:
         raise ValueError(f"{name}: rules refer to the previous quarter but it has no column for it")
@@ -162,14 +182,15 @@ def _add_table(cells: _Cells, name: str, rule: Rules) -> None:
             name, source, before[has_before]
         )
     for terms in rule.relations:
-        at = has_before if any(t.startswith(PREVIOUS) for t in terms) else rows
+        at = has_before if any(t.startswith(PREVIOUS) for t, _ in terms) else rows
         cells.add_rowwise(
             [
                 cells.cells(name, t.removeprefix(PREVIOUS), before[at])
                 if t.startswith(PREVIOUS)
                 else cells.cells(name, t, at)
-                for t in terms
-            ]
+                for t, _ in terms
+            ],
+            [sign for _, sign in terms],
         )
     if rule.rollup_into:
         parent = cells.tables[rule.rollup_into]
@@ -186,15 +207,14 @@ def _add_table(cells: _Cells, name: str, rule: Rules) -> None:
                     cells.cells(name, column, rows),
                     cells.cells(rule.rollup_into, column, parent_rows),
                 ],
+                np.r_[np.ones(len(rows), np.int64), -np.ones(len(parent_rows), np.int64)],
                 parent.num_rows,
             )
 
 
-def _withhold(cells: _Cells, min_cell_size: int) -> np.ndarray:
-    """Which cells to withhold: primary, then secondary until no relation gives one away."""
+def _secondary(cells: _Cells, withheld: np.ndarray, relation: np.ndarray, cell: np.ndarray) -> None:
+    """Withhold more cells (in place) until no relation has exactly one withheld cell."""
     values = cells.values
-    withheld = cells.present & (values > 0) & (values < min_cell_size)
-    relation, cell = cells.pairs()
     while relation.size:
         unknown = np.bincount(relation, weights=withheld[cell], minlength=cells.relations)
         candidate = (
@@ -206,7 +226,48 @@ def _withhold(cells: _Cells, min_cell_size: int) -> np.ndarray:
         order = np.lexsort((c, values[c], ~cells.first[c], r))
         r, c = r[order], c[order]
         withheld[c[np.unique(r, return_index=True)[1]]] = True
-    return withheld[cells.alias]
+
+
+def _unpin(
+    cells: _Cells,
+    withheld: np.ndarray,
+    pinned: tuple[np.ndarray, np.ndarray, np.ndarray],
+    relation: np.ndarray,
+    cell: np.ndarray,
+) -> np.ndarray:
+    """For every pinned cell, one published cell of the relations that pin it, preferring
+    relations that hold the cell: a flow first (zeros included), then the smallest non-zero
+    count (a zero count only when nothing else is left)."""
+    by = pd.DataFrame(dict(zip(("pinned", "relation", "holds"), pinned, strict=True)))
+    terms = pd.DataFrame({"relation": relation, "cell": cell})[~withheld[cell]]
+    options = by.merge(terms, on="relation")
+    p, c = options["pinned"].to_numpy(), options["cell"].to_numpy()
+    values, first, holds = cells.values[c], cells.first[c], options["holds"].to_numpy()
+    order = np.lexsort((c, values, ~first, (values == 0) & ~first, ~holds, p))
+    p, c = p[order], c[order]
+    return c[np.unique(p, return_index=True)[1]]
+
+
+def _withhold(cells: _Cells, min_cell_size: int) -> np.ndarray:
+    """Which cells to withhold: primary, then secondary and the audit until no withheld cell
+    can be worked out from the published ones."""
+    withheld = cells.present & (cells.values > 0) & (cells.values < min_cell_size)
+    relation, cell, sign = cells.pairs()
+    audited = None  # the first audit checks every group, later ones only the groups that grew
+    while True:
+        _secondary(cells, withheld, relation, cell)
+        changed = None if audited is None else withheld & ~audited
+        pinned = determined(withheld, relation, cell, sign, changed)
+        audited = withheld.copy()
+        if not pinned[0].size:
+            return withheld[cells.alias]
+        more = _unpin(cells, withheld, pinned, relation, cell)
+        if not more.size:
+            raise RuntimeError(
+                "disclosure control: the declared relations alone determine a withheld count "
+                "(check the suppression relations in the marts' schema.yaml)"
+            )
+        withheld[more] = True
 
 
 def suppress(

@@ -2,22 +2,29 @@
 
 accepted + quarantined = read is checked on every batch. A failed batch rule raises
 QualityGateError after the reports are written, and the batch is not published, so the
-warehouse keeps using the last good batch of that source.
+warehouse keeps using the last good batch of that source. A rule that cannot be checked (a
+column the batch lacks) raises RuleNotRunError (`quality.unrunnable`) before anything is
+written. A passed batch never replaces a current one whose file landed after it (an old run
+cleared late).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from konvergensi.contracts import Contract
+from konvergensi.contracts.schema import PARSED_FIELDS
+from konvergensi.ingest.archive import deliveries
 from konvergensi.periods import period_bounds
-from konvergensi.quality.gx_runner import CheckResult, run_checks
+from konvergensi.quality.gx_runner import CheckNotRunError, CheckResult, run_checks
 from konvergensi.quality.report import write_reports
 from konvergensi.quality.rules import IN_PERIOD_COLUMN, batch_checks, row_checks
+from konvergensi.quality.unrunnable import check_columns, rule_not_run
 from konvergensi.staging_zone import (
     batch_dir,
     current_batch,
@@ -34,8 +41,13 @@ _VALUE_COLUMN = {
     "age": "birth_date_raw",
     "sex": "sex_raw",
     IN_PERIOD_COLUMN: "intervention_date",
+    **{f"{field}_flag": f"{field}_raw" for field in PARSED_FIELDS},
 }
 _REASON_COLUMN = {"nik_status": "nik_reason", "kk_status": "kk_reason"}
+# What a table-level check (no column) observed, in the operator's words.
+_TABLE_OUTCOME = {"ExpectTableRowCountToBeBetween": "file has {:,} rows"}
+
+log = logging.getLogger(__name__)
 
 
 class QualityGateError(Exception):
@@ -61,6 +73,7 @@ class GateSummary:
     failed_batch_rules: list[str] = field(default_factory=list)
     report_html: str = ""
     report_json: str = ""
+    published: bool = False  # False when it passed but a file that landed later is current
 
 
 def _previous_rows(staging_root: Path, contract: Contract, period: str) -> int | None:
@@ -107,6 +120,24 @@ def _violations(frame: pd.DataFrame, results: list[CheckResult]) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True).astype({"value": "string", "reason": "string"})
 
 
+def _outcome(result: CheckResult) -> str:
+    """A check's result in words: failing rows of a column, or what a table-level check saw."""
+    if "column" in result.check.kwargs:
+        return f"{result.unexpected_count} of {result.element_count} failed"
+    template = _TABLE_OUTCOME.get(result.check.expectation_type, "observed {}")
+    return template.format(result.observed)
+
+
+def _landed_before_current(
+    raw_root: Path, source: str, period: str, batch_id: str, current: str | None
+) -> bool:
+    """True when the current batch's file landed after this batch's (the raw zone's order)."""
+    order = [d.batch_id for d in deliveries(raw_root, source, period)]
+    if current is None or current not in order or batch_id not in order:
+        return False
+    return order.index(current) > order.index(batch_id)
+
+
 def _rules_per_row(violations: pd.DataFrame, severity: str) -> pd.Series:
     chosen = violations[violations["severity"] == severity]
     return chosen.groupby("_row_number")["rule"].agg(lambda r: ",".join(sorted(set(r))))
@@ -119,8 +150,13 @@ def validate_batch(
     staging_root: Path,
     quarantine_root: Path,
     reports_root: Path,
+    raw_root: Path,
 ) -> GateSummary:
-    """Validate one staged batch, write accepted/quarantined rows and reports, then publish."""
+    """Validate one staged batch, write accepted/quarantined rows and reports, then publish.
+
+    The raw zone gives the order in which the period's files landed: a passed batch is not
+    published over a current batch whose file landed later.
+    """
     folder = batch_dir(staging_root, contract.source, period, batch_id)
     staged_meta = json.loads((folder / "staged.json").read_text())
     frame = pd.read_parquet(folder / "staged.parquet")
@@ -131,7 +167,13 @@ def validate_batch(
     checks = row_checks(contract) + batch_checks(
         contract, _previous_rows(staging_root, contract, period)
     )
-    results = run_checks(frame, checks, suite_name=f"{contract.source}.{period}")
+    file_name = staged_meta["file_name"]
+    check_columns(contract, file_name, period, frame, checks)
+    try:
+        results = run_checks(frame, checks, suite_name=f"{contract.source}.{period}")
+    except CheckNotRunError as error:
+        why = f"could not run in Great Expectations ({error.reason})"
+        raise rule_not_run(contract, file_name, period, error.check, why) from None
     violations = _violations(frame, results)
     for column in ("_source", "_period", "_batch_id", "_file_name"):
         violations.insert(0, column, frame[column].iloc[0] if len(frame) else None)
@@ -162,7 +204,7 @@ def validate_batch(
         ministry=contract.ministry,
         period=period,
         batch_id=batch_id,
-        file_name=staged_meta["file_name"],
+        file_name=file_name,
         status="failed" if failed_batch else "passed",
         rows_read=len(frame),
         rows_accepted=len(accepted),
@@ -180,17 +222,22 @@ def validate_batch(
                 "success": r.success,
                 "checked": r.element_count,
                 "failed": r.unexpected_count,
+                "outcome": _outcome(r),
                 "observed": r.observed if isinstance(r.observed, (int, float, str)) else None,
             }
             for r in results
         ],
         failed_batch_rules=failed_batch,
     )
+    current = current_batch(staging_root, contract.source, period)
+    summary.published = not failed_batch and not _landed_before_current(
+        raw_root, contract.source, period, batch_id, current
+    )
     write_reports(summary, violations, reports_root)
     (folder / "validation.json").write_text(json.dumps(asdict(summary), indent=2))
     if failed_batch:
         details = "; ".join(
-            f"{c['rule']}: {c['description']} ({c['failed']} of {c['checked']} failed)"
+            f"{c['rule']}: {c['description']} ({c['outcome']})"
             for c in summary.checks
             if c["level"] == "batch" and not c["success"]
         )
@@ -199,5 +246,16 @@ def validate_batch(
             f"failed its quality gate: {details}. The warehouse keeps the last good batch of "
             f"this source. Report: {summary.report_html}"
         )
-    publish_batch(staging_root, contract.source, period, batch_id)
+    if summary.published:
+        publish_batch(staging_root, contract.source, period, batch_id)
+    else:
+        log.warning(
+            "%s %s: batch %s (%s) passed but is not published: batch %s, from a file that "
+            "landed later, is current and stays so",
+            contract.source,
+            period,
+            batch_id,
+            file_name,
+            current,
+        )
     return summary

@@ -3,6 +3,8 @@
 One ephemeral context per call: a pandas data source, a whole-dataframe batch definition, a suite
 built from the checks, a validation definition and a checkpoint that asks for the failing rows'
 own row numbers. Returns plain dicts so that callers need not import Great Expectations.
+A check Great Expectations could not run (it catches the error and reports no failure) raises
+CheckNotRunError: a rule that silently does nothing would let every file pass it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,29 @@ class CheckResult:
     observed: Any = None
 
 
+class CheckNotRunError(RuntimeError):
+    """Great Expectations could not run a check; `reason` is its error message."""
+
+    def __init__(self, check: Check, reason: str) -> None:
+        super().__init__(f"check {check.rule} ({check.expectation_type}) could not run: {reason}")
+        self.check = check
+        self.reason = reason
+
+
+def _raised(exception_info: dict | None) -> str | None:
+    """The message of an error GX caught while running a check, or None.
+
+    GX 1.x keys `exception_info` by metric id ({metric: {"raised_exception": ...}}); a check
+    whose metrics all ran may carry one flat entry instead. Both shapes are read.
+    """
+    info = exception_info or {}
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "unknown error")
+    return None
+
+
 def _quiet() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     for name in ("great_expectations", "great_expectations.core"):
@@ -38,7 +63,10 @@ def _quiet() -> None:
 
 
 def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> list[CheckResult]:
-    """Validate a DataFrame against checks; the frame must carry the `_row_number` column."""
+    """Validate a DataFrame against checks; the frame must carry the `_row_number` column.
+
+    Raises CheckNotRunError when Great Expectations could not run one of the checks.
+    """
     _quiet()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -79,11 +107,9 @@ def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> lis
             config = expectation_result.expectation_config
             check = checks[config.meta["check"]]
             detail = expectation_result.result or {}
-            if expectation_result.exception_info.get("raised_exception"):
-                raise RuntimeError(
-                    f"check {check.rule} ({check.expectation_type}) could not run: "
-                    f"{expectation_result.exception_info.get('exception_message')}"
-                )
+            reason = _raised(expectation_result.exception_info)
+            if reason is not None:
+                raise CheckNotRunError(check, reason)
             rows = [int(r[ROW_KEY]) for r in detail.get("unexpected_index_list") or []]
             results.append(
                 CheckResult(

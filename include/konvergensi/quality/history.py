@@ -53,6 +53,7 @@ def resubmitted_records(
     """Records quarantined in a batch, with the first later batch that accepted them (if any).
 
     Records are matched by the source's own record id across deliveries of the same period.
+    Only a later batch that passed its gate counts: a failed one accepted nothing.
     """
     history = batch_history(staging_root, source, period)
     parts = []
@@ -63,7 +64,7 @@ def resubmitted_records(
         rejected = pd.read_parquet(qfile, columns=["source_record_id", "_row_number", "_reasons"])
         rejected["rejected_in_batch"] = batch["batch_id"]
         rejected["accepted_in_batch"] = pd.Series(pd.NA, index=rejected.index, dtype="string")
-        for later in history[position + 1 :]:
+        for later in (b for b in history[position + 1 :] if b["status"] == "passed"):
             ids = _accepted_ids(staging_root, source, period, later["batch_id"])
             newly = rejected["accepted_in_batch"].isna() & rejected["source_record_id"].isin(ids)
             rejected.loc[newly, "accepted_in_batch"] = later["batch_id"]

@@ -45,13 +45,20 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def _not_published(summary: GateSummary) -> str:
+    """A note for a passed batch the gate did not publish (a later file is current)."""
+    if summary.status != "passed" or summary.published:
+        return ""
+    return " (not published: a file of this period that landed later is current)"
+
+
 def _batch_html(summary: GateSummary, violations: pd.DataFrame) -> str:
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(c['rule'])}</td><td>{c['level']}</td><td class="
         f"'{'warn' if c['severity'] == 'warn' else ''}'>{c['severity']}</td>"
         f"<td>{e(c['description'])}</td><td class='{'passed' if c['success'] else 'failed'}'>"
-        f"{'ok' if c['success'] else 'FAILED'}</td><td>{c['failed']} / {c['checked']}</td>"
+        f"{'ok' if c['success'] else 'FAILED'}</td><td>{e(c['outcome'])}</td>"
         f"<td>{e(c['fix'])}</td></tr>"
         for c in summary.checks
     )
@@ -66,13 +73,14 @@ def _batch_html(summary: GateSummary, violations: pd.DataFrame) -> str:
         f"{summary.source} {summary.period}",
         f"<h1>{e(summary.ministry)}: {e(summary.source)} {e(summary.period)}</h1>"
         f"<p>File <code>{e(summary.file_name)}</code>, batch <code>{summary.batch_id}</code>: "
-        f"<span class='{summary.status}'>{summary.status.upper()}</span></p>"
+        f"<span class='{summary.status}'>{summary.status.upper()}</span>{_not_published(summary)}"
+        "</p>"
         f"<p>Read {summary.rows_read}, accepted {summary.rows_accepted} "
         f"({summary.rows_flagged} with warnings), quarantined {summary.rows_quarantined}; "
         f"{summary.rows_rejected_at_staging} records could not be parsed at all (kept with "
         "their reason in the batch's <code>rejected.parquet</code>).</p>"
         f"<h2>Checks</h2><table><tr><th>rule</th><th>level</th><th>severity</th>"
-        f"<th>what it checks</th><th>result</th><th>failed / checked</th><th>what to do</th></tr>"
+        f"<th>what it checks</th><th>result</th><th>outcome</th><th>what to do</th></tr>"
         f"{rows}</table><h2>Failing rows (first {SAMPLE_ROWS} of {len(violations)}, values "
         f"masked)</h2><table><tr><th>row</th><th>rule</th><th>severity</th><th>column</th>"
         f"<th>value</th><th>reason</th></tr>{sample_rows}</table>"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from konvergensi.contracts.model import Contract, Rule
+from konvergensi.contracts.schema import PARSED_FIELDS
 
 # Derived column the gate computes before validating: is the intervention date in the period?
 IN_PERIOD_COLUMN = "_check_intervention_in_period"
@@ -147,6 +148,63 @@ def _intervention_in_period(rule: Rule, contract: Contract) -> list[Check]:
     ]
 
 
+_DATE_FIX = (
+    "ask the ministry to correct the date; if the source writes dates that way, add the "
+    "format to parsing.date_formats in the contract"
+)
+_NUMBER_FIX = (
+    "ask the ministry to correct the value: plain numbers such as 300000, 300.000, 300.000,50 "
+    "or 12,5 (`300,000` is 300 or 300000 and is never guessed)"
+)
+# Parsed field -> (what it is read as, what to do about a value that could not be read).
+_READ_AS = {
+    "birth_date": ("a date", _DATE_FIX),
+    "intervention_date": ("a date", _DATE_FIX),
+    "amount": ("a number", _NUMBER_FIX),
+    "quantity": ("a number", _NUMBER_FIX),
+    "welfare_decile": ("a whole number", "ask the ministry for the decile as a whole number"),
+    "extreme_poor": (
+        "yes or no",
+        "ask the ministry to correct the value; if the source writes yes/no that way, add the "
+        "spelling to parsing.flag_true or parsing.flag_false in the contract",
+    ),
+}
+
+
+def _mapped_parsed_fields(contract: Contract) -> list[str]:
+    """The parsed fields this contract maps (the birth date through either of its columns)."""
+    mapped = set(contract.columns) | (
+        {"birth_date"} if "birth_place_date" in contract.columns else set()
+    )
+    return [f for f in PARSED_FIELDS if f in mapped]
+
+
+def _parseable(rule: Rule, contract: Contract) -> list[Check]:
+    fields = rule.params.get("columns") or _mapped_parsed_fields(contract)
+    unknown = sorted(set(fields) - set(PARSED_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"contract {contract.source}: rule parseable names {unknown}; it checks "
+            f"{', '.join(PARSED_FIELDS)}"
+        )
+    checks = []
+    for field in fields:
+        packed = field == "birth_date" and "birth_place_date" in contract.columns
+        name = contract.columns.get("birth_place_date" if packed else field, field)
+        what, fix = _READ_AS[field]
+        checks.append(
+            _row(
+                rule,
+                "ExpectColumnValuesToNotBeInSet",
+                f"`{name}` ({field}) was sent but could not be read as {what}",
+                fix,
+                column=f"{field}_flag",
+                value_set=["unparseable"],
+            )
+        )
+    return checks
+
+
 ROW_RULES: dict[str, Callable[[Rule, Contract], list[Check]]] = {
     "required": _required,
     "record_id_unique": _record_id_unique,
@@ -159,6 +217,7 @@ ROW_RULES: dict[str, Callable[[Rule, Contract], list[Check]]] = {
     "quantity_in_range": _between("quantity", "quantity"),
     "decile_in_range": _between("welfare_decile", "welfare decile"),
     "intervention_date_in_period": _intervention_in_period,
+    "parseable": _parseable,
 }
 
 
@@ -220,7 +279,12 @@ def batch_checks(contract: Contract, previous_rows: int | None) -> list[Check]:
 
 
 def row_checks(contract: Contract) -> list[Check]:
-    """Row-level checks of a contract, in the contract's order."""
+    """Row-level checks of a contract, in the contract's order.
+
+    Every parsed field the contract maps is checked for unreadable values: fields no
+    `parseable` rule of the contract names are checked at severity error, so a value that was
+    sent but lost in reading never passes unnoticed.
+    """
     checks = []
     for rule in contract.quality.rows:
         if rule.rule not in ROW_RULES:
@@ -229,6 +293,10 @@ def row_checks(contract: Contract) -> list[Check]:
                 f"known rules: {', '.join(ROW_RULES)}"
             )
         checks.extend(ROW_RULES[rule.rule](rule, contract))
+    covered = {c.column for c in checks if c.rule == "parseable"}
+    unchecked = [f for f in _mapped_parsed_fields(contract) if f"{f}_flag" not in covered]
+    if unchecked:
+        checks.extend(_parseable(Rule(rule="parseable", columns=unchecked), contract))
     return checks
 
 

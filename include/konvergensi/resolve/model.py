@@ -260,10 +260,7 @@ def compile_predict(model: dict[str, Any]) -> str:
             f"select {', '.join(spec._columns_to_select_for_comparison_vector_values)}"
             " from __splink__df_blocked",
         ),
-        *(
-            (step["output_table_name"], step["sql"])
-            for step in predict
-        ),
+        *((step["output_table_name"], step["sql"]) for step in predict),
     ]
     ctes = ",\n".join(f"{name} as (\n{text}\n)" for name, text in steps)
     return (

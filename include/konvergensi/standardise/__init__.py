@@ -5,6 +5,7 @@ No I/O: every function takes values or pandas Series and returns new ones.
 
 from konvergensi.standardise.dates import (
     birth_date_flags,
+    date_sent,
     parse_dates,
     placeholder_date,
     split_place_date,
@@ -40,6 +41,13 @@ from konvergensi.standardise.regions import (
     villages_of_regency,
 )
 from konvergensi.standardise.sex import standardise_sex
+from konvergensi.standardise.values import (
+    parse_flags,
+    parse_numbers,
+    parse_whole_numbers,
+    text_values,
+    value_flags,
+)
 
 __all__ = [
     "DAMAGED",
@@ -55,6 +63,7 @@ __all__ = [
     "classify_kk",
     "classify_nik",
     "clean_id",
+    "date_sent",
     "kecamatan",
     "kecamatan_of",
     "kecamatan_of_regency",
@@ -64,6 +73,9 @@ __all__ = [
     "nik_equals_kk",
     "normalise_region_code",
     "parse_dates",
+    "parse_flags",
+    "parse_numbers",
+    "parse_whole_numbers",
     "placeholder_date",
     "provinces",
     "regencies",
@@ -72,6 +84,8 @@ __all__ = [
     "standardise_names",
     "standardise_nik",
     "standardise_sex",
+    "text_values",
+    "value_flags",
     "village_known",
     "villages",
     "villages_of_regency",

@@ -13,6 +13,7 @@ AGREE = "agree"
 DAY_MONTH_SWAPPED = "day_month_swapped"
 DISAGREES_WITH_NIK = "disagrees_with_nik"
 NO_NIK_DATE = "no_nik_date"
+UNPARSEABLE = "unparseable"
 
 _MS = "datetime64[ms]"
 
@@ -93,27 +94,43 @@ def split_place_date(
     return pd.Series(places, index=raw.index), pd.Series(dates[rows], index=raw.index)
 
 
-def birth_date_flags(record_date: pd.Series, nik_date: pd.Series) -> pd.Series:
+def birth_date_flags(
+    record_date: pd.Series, nik_date: pd.Series, sent: pd.Series | None = None
+) -> pd.Series:
     """Compare recorded and NIK birth dates row by row (positionally; record_date's index).
 
-    Values: missing, no_nik_date, agree, day_month_swapped, disagrees_with_nik.
+    Values: missing, unparseable (`sent` says a date was written but none was read),
+    no_nik_date, agree, day_month_swapped, disagrees_with_nik.
     """
     if len(record_date) != len(nik_date):
         raise ValueError("record_date and nik_date must have the same length")
     rec = _as_dates(record_date)
     nik = _as_dates(nik_date).set_axis(rec.index)
     rec_na, nik_na = rec.isna().to_numpy(), nik.isna().to_numpy()
+    unread = rec_na & (np.zeros(len(rec), bool) if sent is None else sent.to_numpy(dtype=bool))
     same = (rec == nik).to_numpy(dtype=bool, na_value=False)
     rd, rm, ry = (rec.dt.day.to_numpy(), rec.dt.month.to_numpy(), rec.dt.year.to_numpy())
     nd, nm, ny = (nik.dt.day.to_numpy(), nik.dt.month.to_numpy(), nik.dt.year.to_numpy())
     with np.errstate(invalid="ignore"):
         swapped = (rd == nm) & (rm == nd) & (ry == ny) & (rd != rm)
     flags = np.select(
-        [rec_na, nik_na, same, swapped],
-        [MISSING, NO_NIK_DATE, AGREE, DAY_MONTH_SWAPPED],
+        [unread, rec_na, nik_na, same, swapped],
+        [UNPARSEABLE, MISSING, NO_NIK_DATE, AGREE, DAY_MONTH_SWAPPED],
         default=DISAGREES_WITH_NIK,
     )
     return pd.Series(flags, index=rec.index, dtype="str")
+
+
+def date_sent(raw_text: pd.Series, dates: pd.Series, packed: bool) -> pd.Series:
+    """True where a date was written (stripped text, missing = NA), read or not. In a packed
+    `PLACE, DATE` field only the part after the last comma counts: `KUPANG,` sent no date."""
+    sent = raw_text.notna().to_numpy(dtype=bool, copy=True)
+    if packed:
+        unread = np.flatnonzero(sent & dates.isna().to_numpy())
+        if len(unread):
+            after = raw_text.iloc[unread].str.rpartition(",")[2].str.strip()
+            sent[unread] = after.ne("").to_numpy(dtype=bool)
+    return pd.Series(sent, index=raw_text.index)
 
 
 def placeholder_date(dates: pd.Series) -> pd.Series:

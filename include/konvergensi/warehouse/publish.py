@@ -3,6 +3,8 @@
 Both switches are one atomic rename each, so a reader sees the old snapshot or the new one,
 never half of one; a failure before them leaves the previous snapshot current. One publisher
 at a time (an exclusive lock), so CURRENT and warehouse.duckdb always name the same build.
+The views name the Parquet by paths relative to the warehouse folder (`snapshots/<id>/...`):
+a copied or moved warehouse reads its own files, opened with `open_warehouse` (reader.py).
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from pathlib import Path
 
 import duckdb
 
+from konvergensi.warehouse.reader import DUCKDB_FILE, search_path
 from konvergensi.warehouse.snapshots import (
+    SNAPSHOTS,
     list_snapshots,
     read_manifest,
     remove_abandoned,
     snapshots_dir,
 )
 
-DUCKDB_FILE = "warehouse.duckdb"
 CURRENT = "CURRENT"
 KEEP_ENV = "KONVERGENSI_KEEP_SNAPSHOTS"
 DEFAULT_KEEP = 5
@@ -77,19 +80,20 @@ def _create_views(con: duckdb.DuckDBPyConnection, schema: str, snapshot: Path, m
 
 def write_duckdb(warehouse_root: Path, current: str, kept: list[str]) -> Path:
     """warehouse.duckdb: views over the current snapshot in `main`, over every kept snapshot in
-    `snapshot_<build_id>`, and the tables warehouse_build and warehouse_snapshots."""
+    `snapshot_<build_id>` (paths relative to the warehouse folder), and the tables
+    warehouse_build and warehouse_snapshots."""
     target = warehouse_root / DUCKDB_FILE
     tmp = target.with_name(f".{DUCKDB_FILE}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     manifests = {b: read_manifest(warehouse_root, b) for b in kept}
-    con = duckdb.connect(str(tmp))
+    # DuckDB binds a view's files when it creates it: search the folder the paths are relative to
+    con = duckdb.connect(str(tmp), config={"file_search_path": search_path(warehouse_root)})
     try:
-        _create_views(con, "main", snapshots_dir(warehouse_root) / current, manifests[current])
+        # relative to the warehouse folder, which open_warehouse makes DuckDB search
+        _create_views(con, "main", Path(SNAPSHOTS) / current, manifests[current])
         for build_id, manifest in manifests.items():
             con.execute(f'create schema "{schema_of(build_id)}"')
-            _create_views(
-                con, schema_of(build_id), snapshots_dir(warehouse_root) / build_id, manifest
-            )
+            _create_views(con, schema_of(build_id), Path(SNAPSHOTS) / build_id, manifest)
         m = manifests[current]
         con.execute(
             "create table warehouse_build as select ? as build_id, cast(? as timestamptz) as "

@@ -4,7 +4,8 @@ warehouse/snapshots/<build_id>/            a complete build: one folder per tabl
 warehouse/snapshots/<build_id>.building/   a build in progress (or one that crashed)
 warehouse/snapshots/.<build_id>.lock       held (flock) by the process building it
 warehouse/CURRENT                          id of the snapshot readers use
-warehouse/warehouse.duckdb                 views over CURRENT and over every kept snapshot
+warehouse/warehouse.duckdb                 views over CURRENT and over every kept snapshot,
+                                           by paths relative to warehouse/
 
 A build writes into `<id>.building` and renames it to `<id>` only once everything, the manifest
 last, is on disk: a snapshot folder without `.building` is complete by construction. The lock
@@ -24,11 +25,12 @@ from pathlib import Path
 
 BUILDING = ".building"
 MANIFEST = "manifest.json"
+SNAPSHOTS = "snapshots"  # sub-folder of the warehouse root
 
 
 def snapshots_dir(warehouse_root: Path) -> Path:
     """Folder holding one sub-folder per build."""
-    return warehouse_root / "snapshots"
+    return warehouse_root / SNAPSHOTS
 
 
 def new_build_id() -> str:

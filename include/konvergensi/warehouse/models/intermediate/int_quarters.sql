@@ -1,10 +1,24 @@
--- int_quarters: the reporting quarters in the data and the quarter each is compared with.
+-- int_quarters: the reporting quarters in the data, the quarter each is compared with, and
+-- whether every source delivered every period of it.
 -- Grain: one row per reporting quarter with at least one accepted record.
--- previous_quarter is the calendar quarter before, and only when the data holds it.
+-- previous_quarter is the calendar quarter before, and only when the data holds it. A quarter
+-- is complete when each source's contract cadence is met: three months from a monthly source,
+-- the quarter from a quarterly one (a monthly source that sent one month counts one of three).
 with present as (
-    select quarter, count(distinct source) as sources_delivered, count(*) as records
+    select
+        quarter,
+        count(distinct source) as sources_delivered,
+        count(distinct (source, period)) as periods_delivered,
+        count(*) as records
     from stg_records
     group by quarter
+),
+expected as (
+    select
+        count(*) as sources_expected,
+        cast(sum(case cadence when 'monthly' then 3 when 'quarterly' then 1 end) as bigint)
+            as periods_expected
+    from stg_programmes
 ),
 dated as (
     select
@@ -22,8 +36,13 @@ select
         as last_day,
     p.quarter as previous_quarter,
     d.sources_delivered,
+    e.sources_expected,
+    d.periods_delivered,
+    e.periods_expected,
+    d.periods_delivered = e.periods_expected as complete,
     d.records
 from dated d
+cross join expected e
 left join present p
     on p.quarter = case
         when d.quarter_of_year = 1 then (d.year - 1) || '-Q4'
