@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from konvergensi.resolve.explain import explain
+from konvergensi.resolve.publication import exclusive
 from konvergensi.resolve.registry import read_registry
 from konvergensi.resolve.review import import_decisions, read_overrides
 from konvergensi.resolve.run import resolve_files
@@ -152,3 +154,66 @@ def test_explain_names_the_queue_for_a_held_nik_and_import_flags_stale_keys(
     monkeypatch.setenv("KONVERGENSI_DATA_ROOT", str(tmp_path))  # the zones' parent
     main(["review", "import", str(sheet), "--reviewer", "clerk"])
     assert "1 decisions name a record that is no longer current" in capsys.readouterr().out
+
+
+def test_a_reused_source_record_id_passes_on_no_one_elses_id(zones) -> None:
+    """The correction gives Agustina's row id to another woman: she keeps nothing of Agustina."""
+    staging, identity = zones
+    agustina = B[0]
+    other_source = write_batch(staging, "z", "2026-07", [agustina])
+    resolve_files([other_source, write_batch(staging, "b", "2026-07", B)], identity)
+    before = links_of(identity)["person_id"]
+
+    siti = person("Siti Rohani", "2003-09-01", "P", nik(1, 9, 2003, 7, True))
+    corrected = write_batch(staging, "b", "2026-07", [siti, B[1]], "b2")
+    summary = resolve_files([other_source, corrected], identity)
+    after = links_of(identity)["person_id"]
+    assert after[key("z", "2026-07", 1)] == before[key("z", "2026-07", 1)]
+    assert after[key("b", "2026-07", 1, "b2")] not in set(before)
+    assert after[key("b", "2026-07", 2, "b2")] == before[key("b", "2026-07", 2)]
+    assert summary["events"]["person/new"] == 1 and "person/split" not in summary["events"]
+
+
+def test_a_carried_separation_of_two_corrected_records_relinks_only_them(
+    zones, tmp_path: Path
+) -> None:
+    staging, identity = zones
+    files = [write_batch(staging, "a", "2026-07", A)]
+    rows = [
+        person("Petrus Selan", "1966-11-30", "L"),
+        person("Petrus Selan", "1966-11-30", "L", village="53.01.24.2003"),
+    ]
+    resolve_files([*files, write_batch(staging, "b", "2026-07", rows)], identity)
+    sheet = tmp_path / "decisions.csv"
+    pair = {"record_key_l": [key("b", "2026-07", 1)], "record_key_r": [key("b", "2026-07", 2)]}
+    pd.DataFrame({**pair, "decision": ["different"]}).to_csv(sheet, index=False)
+    import_decisions(identity, sheet, "clerk")
+    resolve_files([*files, write_batch(staging, "b", "2026-07", rows)], identity)
+    parts = set((identity / "evidence").glob("*.parquet"))
+
+    summary = resolve_files([*files, write_batch(staging, "b", "2026-07", rows, "b2")], identity)
+    assert (summary["mode"], summary["new_records"]) == ("incremental", 2)
+    assert parts < set((identity / "evidence").glob("*.parquet"))  # earlier evidence kept
+    after = links_of(identity)["person_id"]
+    assert after[key("b", "2026-07", 1, "b2")] != after[key("b", "2026-07", 2, "b2")]
+
+
+def test_a_review_import_waits_while_a_run_holds_the_zone(zones, tmp_path: Path) -> None:
+    staging, identity = zones
+    files = [write_batch(staging, "a", "2026-07", A)]
+    resolve_files(files, identity)
+    sheet = tmp_path / "decisions.csv"
+    pair = {"record_key_l": [key("a", "2026-07", 1)], "record_key_r": [key("a", "2026-07", 1)]}
+    pd.DataFrame({**pair, "decision": ["same"]}).to_csv(sheet, index=False)
+    done = threading.Event()
+
+    def review() -> None:
+        import_decisions(identity, sheet, "clerk")
+        done.set()
+
+    with exclusive(identity):  # as a run holds it
+        reviewer = threading.Thread(target=review)
+        reviewer.start()
+        assert not done.wait(1.0)
+    assert done.wait(10.0)
+    reviewer.join()

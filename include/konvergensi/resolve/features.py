@@ -7,6 +7,8 @@ previous run's links beside it). The incremental pass (delta.py) derives only th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -83,38 +85,43 @@ def load_features(
     con.execute("drop table records")
 
 
-def heirs(con: duckdb.DuckDBPyConnection, previous: pd.DataFrame) -> pd.DataFrame:
+def heirs(con: duckdb.DuckDBPyConnection, old_state: Path | None) -> pd.DataFrame:
     """The previous IDs a corrected re-delivery's records inherit, by rid of `features`.
 
     A batch that replaces another for the same source and period (a correction) brings new
-    record keys; its record inherits the IDs of the replaced record with the same
-    source_record_id, when that ID names one record on each side. Such a record is still
+    record keys. Its record inherits the IDs of the replaced record (read from the previous
+    run's state file, `old_state`) with the same source_record_id when the two describe one
+    person: the same valid NIK, or the same birth date (or none) and a close name. It is still
     linked afresh (its fields may have changed); the inherited IDs only vote for its cluster's
-    ID, so a person seen only in the corrected batch keeps their ID. Returns rid,
-    person_id, household_id and both record keys (for reviewers' decisions); none when the
-    previous links predate source_record_id in links.parquet.
+    ID, so a person seen only in the corrected batch keeps their ID. Returns rid, person_id,
+    household_id and both record keys (for reviewers' decisions); none without a state.
     """
-    if not set(HEIR_KEY) <= set(previous.columns):
-        previous = previous.assign(**{c: None for c in HEIR_KEY if c not in previous})
-    con.register("previous_links", previous[[*PREVIOUS, *HEIR_KEY]])
-    found = con.execute(
-        f"""
-        with gone as (
-            select * from previous_links
-            where record_key not in (select record_key from features)
-              and source_record_id is not null
-        ),
-        arrived as (
-            select rid, record_key, {", ".join(HEIR_KEY)} from features
-            where prev_person_id is null and source_record_id is not null
-        )
-        select a.rid, g.person_id, g.household_id, g.record_key as old_key,
-               a.record_key as new_key
-        from arrived a join gone g using ({", ".join(HEIR_KEY)})
-        qualify count(*) over (partition by a.rid) = 1
-            and count(*) over (partition by g.record_key) = 1
-        order by a.rid
-        """
-    ).df()
-    con.unregister("previous_links")
-    return found
+    columns = ["rid", "person_id", "household_id", "old_key", "new_key"]
+    if old_state is None:
+        return pd.DataFrame(columns=columns)
+    con.execute(f"attach '{old_state}' as replaced (read_only)")
+    try:
+        return con.execute(
+            f"""
+            with gone as (
+                select * from replaced.records
+                where record_key not in (select record_key from features)
+                  and source_record_id is not null
+            ),
+            arrived as (
+                select * from features
+                where prev_person_id is null and source_record_id is not null
+            )
+            select a.rid, g.person_id, g.household_id, g.record_key as old_key,
+                   a.record_key as new_key
+            from arrived a join gone g using ({", ".join(HEIR_KEY)})
+            where g.nik_valid = a.nik_valid
+               or (g.dob is not distinct from a.dob
+                   and jaro_winkler_similarity(g.name_sorted, a.name_sorted) >= 0.85)
+            qualify count(*) over (partition by a.rid) = 1
+                and count(*) over (partition by g.record_key) = 1
+            order by a.rid
+            """
+        ).df()[columns]
+    finally:
+        con.execute("detach replaced")

@@ -4,20 +4,37 @@ A run writes each output beside its place (`<name>.next`); `commit` then records
 the files to remove and the manifest in a journal (publishing.json), makes the moves, writes
 manifest.json and removes the journal. A run that dies before its journal leaves the previous
 outputs whole, and the next run relinks from them (the state then names a run the manifest
-does not); one that dies after it is finished by `recover` when the next run starts.
+does not); one that dies after it is finished by `recover` when the next run starts. Whatever
+writes the zone (a run, a review import, a retrain) holds `exclusive` and recovers first.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 JOURNAL = "publishing.json"
+LOCK = ".lock"
 MANIFEST = "manifest.json"
 SUFFIX = ".next"
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[None]:
+    """Hold the identity zone alone (an flock, waited for): one writer at a time."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def staged(path: Path) -> Path:

@@ -15,6 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from konvergensi.resolve.publication import exclusive, recover
+
 DECISIONS = ("same", "different")
 PAIR = ["record_key_l", "record_key_r"]
 QUEUE_COLUMNS = [*PAIR, "reason", "match_probability", "first_queued_run"]
@@ -161,6 +163,15 @@ def import_decisions(identity_root: Path, path: Path, reviewer: str) -> dict[str
     current (a batch re-delivered since the export, or an edited key): those take no effect.
     """
     sheet = _load_decisions(path)
+    with exclusive(identity_root):  # not during a run, which reads and may restate them
+        recover(identity_root)
+        return _record_decisions(identity_root, path, sheet, reviewer)
+
+
+def _record_decisions(
+    identity_root: Path, path: Path, sheet: pd.DataFrame, reviewer: str
+) -> dict[str, int]:
+    """import_decisions() with the identity zone to itself."""
     decision = sheet["decision"].str.strip().str.lower()
     bad = sheet[(decision != "") & ~decision.isin(DECISIONS)]
     if len(bad):

@@ -25,12 +25,12 @@ from konvergensi.resolve import delta, registry
 from konvergensi.resolve import model as person_model
 from konvergensi.resolve import state as state_file
 from konvergensi.resolve.clustering import start_labels
-from konvergensi.resolve.features import HEIR_KEY, PREVIOUS, heirs, load_features
+from konvergensi.resolve.features import PREVIOUS, heirs, load_features
 from konvergensi.resolve.households import household_labels
 from konvergensi.resolve.ids import assign_ids
 from konvergensi.resolve.link import Linkage, link
 from konvergensi.resolve.models_store import current_model, predict_query, save_model
-from konvergensi.resolve.publication import MANIFEST, commit, recover
+from konvergensi.resolve.publication import MANIFEST, commit, exclusive, recover
 from konvergensi.resolve.publish import EVIDENCE, Pass, publish, record_evidence
 from konvergensi.resolve.review import (
     build_queue,
@@ -61,7 +61,7 @@ def read_links(identity_root: Path) -> pd.DataFrame:
     path = identity_root / "links.parquet"
     if path.exists():
         return pd.read_parquet(path)
-    columns = [*PREVIOUS, *HEIR_KEY]
+    columns = PREVIOUS
     return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
 
 
@@ -172,6 +172,12 @@ def _with_inherited(previous: np.ndarray, inherited: pd.DataFrame, column: str) 
     return voting
 
 
+def _inherited_votes_less(previous: np.ndarray) -> np.ndarray:
+    """ID vote weights: a record that held its ID counts twice one that inherited it, so a
+    continuing record wins a tie against a corrected record's inherited ID."""
+    return np.where(pd.isna(previous), 1, 2)
+
+
 def _events(person: pd.DataFrame, household: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [person.assign(entity="person"), household.assign(entity="household")],
@@ -187,13 +193,17 @@ def _whole_pass(
     decided: str,
     run_id: str,
     full: bool,
+    old_state: Path | None,
 ) -> Pass:
-    """Link every current record (previous persons as start clusters unless `full`)."""
+    """Link every current record (previous persons as start clusters unless `full`).
+
+    `old_state`: the previous run's state file (for features.heirs), if it is that run's.
+    """
     previous = read_links(identity_root)
     incremental = not full and len(previous) > 0 and current_model(identity_root) is not None
     load_features(con, files, previous, incremental)
-    inherited = heirs(con, previous)
     del previous
+    inherited = heirs(con, old_state)
     renamed = dict(zip(inherited["old_key"], inherited["new_key"], strict=True))
     carried = carry_decisions(overrides, renamed)
     restated = len(carried) > len(overrides)
@@ -208,7 +218,9 @@ def _whole_pass(
     same = _rids(keys, overrides[overrides["decision"] == "same"])
     different = set(_rids(keys, overrides[overrides["decision"] == "different"]))
     prev_person = prior["prev_person_id"].to_numpy(dtype=object, na_value=None)
-    if incremental and any(prev_person[a] == prev_person[b] for a, b in different):
+    if incremental and any(
+        prev_person[a] is not None and prev_person[a] == prev_person[b] for a, b in different
+    ):
         incremental = False  # a reviewer separated records one person holds: relink all
         con.execute("update features set is_new = true")
     start = start_labels(prev_person) if incremental else np.arange(n, dtype=np.int64)
@@ -222,17 +234,16 @@ def _whole_pass(
         _with_inherited(prev_person, inherited, "person_id"),
         "P",
         registry.issued_among(con, identity_root, "person"),
+        _inherited_votes_less(prev_person),
     )
+    prev_household = prior["prev_household_id"].to_numpy(dtype=object, na_value=None)
     household_ids, household_events = assign_ids(
         keys.to_numpy(),
         household_labels(con, linkage.labels),
-        _with_inherited(
-            prior["prev_household_id"].to_numpy(dtype=object, na_value=None),
-            inherited,
-            "household_id",
-        ),
+        _with_inherited(prev_household, inherited, "household_id"),
         "H",
         registry.issued_among(con, identity_root, "household"),
+        _inherited_votes_less(prev_household),
     )
     previous_tiers = prior["prev_tier"].to_numpy(dtype=object, na_value=None)
     tiers = _tiers(linkage, previous_tiers, linkage.labels)
@@ -390,23 +401,34 @@ def resolve_files(
     files: list[str], identity_root: Path, batches: dict | None = None, full: bool = False
 ) -> dict:
     """Resolve the records of `files` against the identity zone's previous state."""
+    identity_root.mkdir(parents=True, exist_ok=True)
+    with exclusive(identity_root):
+        recover(identity_root)
+        return _resolve_locked(files, identity_root, batches, full)
+
+
+def _resolve_locked(
+    files: list[str], identity_root: Path, batches: dict | None, full: bool
+) -> dict:
+    """resolve_files() with the identity zone to itself."""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    identity_root.mkdir(parents=True, exist_ok=True)
-    recover(identity_root)
     overrides = read_overrides(identity_root)
     con = quiet_connection()
     decided = state_file.decisions_fingerprint(overrides)
     try:
         known = None
-        if not full and current_model(identity_root) is not None:
+        if current_model(identity_root) is not None:
             known = state_file.attach(con, identity_root, _manifest(identity_root).get("run_id"))
-        if known and known.files <= set(files) and known.overrides == decided:
+        if not full and known and known.files <= set(files) and known.overrides == decided:
             outcome = _delta_pass(con, files, identity_root, known, overrides, decided, run_id)
         else:
             if known:
                 con.execute(f"detach {state_file.ALIAS}")
-            outcome = _whole_pass(con, files, identity_root, overrides, decided, run_id, full)
+            old_state = identity_root / state_file.STATE if known else None
+            outcome = _whole_pass(
+                con, files, identity_root, overrides, decided, run_id, full, old_state
+            )
         summary, publication = publish(con, identity_root, run_id, outcome)
     finally:
         con.close()
@@ -433,6 +455,7 @@ def retrain(contracts: list[Contract], staging_root: Path, identity_root: Path) 
         trained = person_model.train(con, "tier1")
     finally:
         con.close()
-    return save_model(
-        identity_root, trained, {"trained_on_files": len(files), "trigger": "retrain"}
-    )
+    with exclusive(identity_root):  # not while a run reads the current model
+        return save_model(
+            identity_root, trained, {"trained_on_files": len(files), "trigger": "retrain"}
+        )

@@ -21,8 +21,7 @@ ALIAS = "state"
 # the layout of `records`; a state of another layout is stale (the next run relinks the register)
 FORMAT = 2
 LINK_COLUMNS = (
-    "_source, _period, _batch_id, _row_number, record_key, source_record_id, person_id, "
-    "household_id, match_tier"
+    "_source, _period, _batch_id, _row_number, record_key, person_id, household_id, match_tier"
 )
 
 
