@@ -38,9 +38,10 @@ next to its standardised form, and runs the quality gate (Great Expectations).
 **Tasks**: `wait_for_delivery` -> `archive` -> `stage` -> `validate` (publishes the batch;
 updates the asset `konvergensi_staged_{source}`, which triggers identity resolution).
 `wait_for_delivery` is deferred (purple, no worker slot used) while the file has not landed or
-is still being uploaded (a file counts once it is not empty and kept its size and time for
-`KONVERGENSI_LANDING_SETTLE_SECONDS`, default 30 s); it waits up to `wait_hours` (param,
-default {wait_hours}) and then skips the run.
+is still being uploaded (it decides on the newest non-empty file, the one `archive` loads; that
+file counts once it kept its size and time for `KONVERGENSI_LANDING_SETTLE_SECONDS`, default
+30 s; empty files are ignored); it waits up to `wait_hours` (param, default {wait_hours}) and
+then skips the run.
 
 **When it fails**
 - `wait_for_delivery` skipped: no file landed for the period within the wait (or the file
@@ -54,6 +55,7 @@ default {wait_hours}) and then skips the run.
   using the last good batch. Ask the ministry for a corrected file and drop it in landing.
   A message "was not validated: rule ... on column ..." means the contract's rule names a
   column the batch lacks (or GX could not run it): fix `contracts/{source}.yaml`, clear the task.
+  "was staged by another version of the pipeline": clear `stage` with its downstream tasks.
 
 Run for another period: trigger with `{{"period": "{example}"}}`. Re-running a period (clear,
 trigger again, `airflow backfill create`) is safe: the same file gives the same batch, and the
@@ -148,7 +150,8 @@ INVALID_DOC = """
     {error}
 
 Nothing of this source is archived, staged or validated until the file is fixed; every other
-source, identity resolution (over the other sources) and the warehouse carry on.
+source's ingest DAG carries on. Identity resolution and the warehouse build fail, naming this
+file, until it is fixed (without it they would drop this source's records); clear them after.
 
 **When it fails**: this DAG's only task, `contract_invalid`, fails on purpose (daily, while
 the DAG is unpaused) so the alert reaches the operators. Fix the contract (compare it with

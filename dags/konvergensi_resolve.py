@@ -40,8 +40,9 @@ By hand: `python -m konvergensi explain KEY KEY` (why two records are one person
 `review export PATH` / `review import PATH --reviewer NAME` (clerical review),
 `retrain` (deliberate model retraining), `resolve --full` (relink everything).
 
-A contract file that does not load is left out (with a warning naming it in the log) until it
-is fixed; its source's records are then missing from the links.
+A contract file that does not load stops this task: it fails naming the file and the problem
+(the stand-in `ingest_<file>` DAG shows the same), because resolving without that source would
+drop its records from the links. The previous links stay; fix the file and clear the task.
 
 **When it fails**: "no validated batch" means no ingest DAG has succeeded yet: run them first.
 A warning about an oversized person points at a bad NIK or a weak link: export the review

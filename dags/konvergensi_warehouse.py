@@ -37,7 +37,9 @@ variable is not set (the warehouse is then only on the data volume).
 
 **When it fails**: the previous snapshot stays current and intact. "no pseudonymisation key":
 create the Airflow connection `konvergensi_pseudonym_key` with a random secret as password
-(never put it in code). Otherwise read the log, fix, and clear the task: it is idempotent.
+(never put it in code). "contract file(s) ... do not load": a snapshot without that source
+would lose its records; fix the named file in `contracts/` and clear the task. Otherwise read
+the log, fix, and clear the task: it is idempotent.
 `copy_to_object_storage` failed: the local warehouse is published and fine; the bucket still
 names the previous snapshot in `CURRENT`. Check the bucket and the connection
 (`KONVERGENSI_OBJECT_STORAGE_CONN_ID`, default `aws_default`), then clear the task: it copies

@@ -152,6 +152,8 @@ def test_an_invalid_contract_gets_a_failing_dag_of_its_own_and_the_rest_load(
     shutil.copytree(settings().contracts_dir, contracts)
     broken = contracts / "kemenkop_ukm.yaml"
     broken.write_text(broken.read_text().replace("cadence: monthly", "cadence: weekly"))
+    ansi = contracts / "kemensos_pkh.yaml"  # saved by Notepad as "ANSI"
+    ansi.write_bytes(ansi.read_text().replace("Sosial", "Sosial (é)").encode("cp1252"))
     monkeypatch.setenv("KONVERGENSI_CONTRACTS_DIR", str(contracts))
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert bag.import_errors == {}, bag.import_errors
@@ -167,9 +169,22 @@ def test_an_invalid_contract_gets_a_failing_dag_of_its_own_and_the_rest_load(
     assert [t.task_id for t in stand_in.tasks] == ["contract_invalid"]
     with pytest.raises(ContractError, match=r"kemenkop_ukm\.yaml is invalid: cadence"):
         stand_in.get_task("contract_invalid").python_callable()
+    not_utf8 = bag.dags["ingest_kemensos_pkh"]
+    assert "invalid_contract" in not_utf8.tags
+    assert "kemensos_pkh.yaml is not UTF-8 text (byte 0xe9 on line 3" in not_utf8.doc_md
+    assert "kemensos_pkh.yaml as UTF-8" in not_utf8.doc_md
     resolve_inputs = {
         a.name for a in bag.dags["resolve_identities"].timetable.asset_condition.objects
     }
-    assert resolve_inputs == {f"konvergensi_staged_{s}" for s in sources if s != "kemenkop_ukm"}
+    left_out = {"kemenkop_ukm", "kemensos_pkh"}
+    assert resolve_inputs == {f"konvergensi_staged_{s}" for s in sources if s not in left_out}
+    # Resolution and the warehouse refuse to run without a source rather than drop its records.
+    for dag_id, task_id in (("resolve_identities", "resolve"), ("build_warehouse", "build")):
+        with pytest.raises(ContractError) as refused:
+            bag.dags[dag_id].get_task(task_id).python_callable()
+        message = str(refused.value)
+        assert "2 contract file(s)" in message
+        assert "kemenkop_ukm.yaml is invalid: cadence" in message
+        assert "kemensos_pkh.yaml is not UTF-8" in message and "then clear this task" in message
     real = bag.dags["ingest_kemenkeu_umi"]
     assert [t.task_id for t in real.tasks] == ["wait_for_delivery", "archive", "stage", "validate"]

@@ -291,12 +291,13 @@ def _mixed_encodings() -> bytes:
     return data.replace(b"Siti Aminah", "Siti Amînah".encode("cp1252"))
 
 
+@pytest.mark.parametrize("utf8_name", ["Yohana Ba’u", "José Tefa", "Yohana 😀 Selan"])
 @pytest.mark.parametrize("block", [1 << 20, 5], ids=["one-block", "sequences-cut-by-blocks"])
 def test_mixed_utf8_and_windows_1252_is_refused_with_the_line_and_offset(
-    tmp_path, monkeypatch, block
+    tmp_path, monkeypatch, block, utf8_name
 ):
     monkeypatch.setattr(payload, "_SCAN_BYTES", block)
-    data = _mixed_encodings()
+    data = _mixed_encodings().replace("Yohana Ba’u".encode(), utf8_name.encode())
     message = _fails(tmp_path, "uji_2026-09.csv", data, {"type": "csv", "delimiter": ";"})
     offset = data.index(b"\xee")
     assert message == (
@@ -318,6 +319,25 @@ def test_a_declared_encoding_is_obeyed_even_for_a_mixed_file(tmp_path):
 
     assert result.encoding == "cp1252"
     assert staged(result)["full_name"].tolist()[2] == "Siti Amînah"
+
+
+@pytest.mark.parametrize("block", [1 << 20, 5], ids=["one-block", "sequences-cut-by-blocks"])
+def test_cp1252_bytes_that_happen_to_be_valid_utf8_do_not_make_a_file_mixed(
+    tmp_path, monkeypatch, block
+):
+    monkeypatch.setattr(payload, "_SCAN_BYTES", block)
+    rows = people(3)
+    rows[0][3] = "ZOË–PUTRI"  # 0xCB 0x96: valid UTF-8 (U+02D6) by accident
+    rows[1][3] = "René Selan"  # 0xE9 alone: not UTF-8
+    data = csv_text(rows, ";").encode("cp1252")
+    assert "ZOË–".encode("cp1252").decode("utf-8") == "ZO\u02d6"
+    landed = _landed(tmp_path, "uji_2026-09.csv", data)
+    contract = make_contract(tmp_path / "contracts", {"type": "csv", "delimiter": ";"})
+
+    result = stage(contract, landed, tmp_path)
+
+    assert result.encoding == "cp1252"
+    assert staged(result)["full_name"].tolist()[:2] == ["ZOË–PUTRI", "René Selan"]
 
 
 def test_high_bytes_without_any_utf8_sequence_are_windows_1252(tmp_path, monkeypatch):

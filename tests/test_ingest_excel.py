@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from konvergensi.contracts import ContractError
 from konvergensi.ingest.errors import SchemaDriftError, UnreadableFileError
-from tests.corpus.build import HEADER, make_contract, people, stage, staged
+from tests.corpus.build import COLUMNS, HEADER, make_contract, people, stage, staged
 
 
 def _xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None):
@@ -61,6 +61,31 @@ def test_title_rows_named_sheet_and_numbers_in_id_columns(tmp_path):
     assert frame["nik_status"].tolist() == ["valid", "damaged", "damaged", "valid"]
     assert frame["nik_reason"].tolist()[1:3] == ["ends with .0", "ends with .0"]
     assert frame["village_code"].tolist() == ["53.01.24.2002"] * 4
+
+
+def test_numeric_cells_keep_their_value_and_text_cells_follow_the_convention(tmp_path):
+    rows = people(6)
+    sizes = [150.375, 2.125, 1250.5, 300000.0, "150.375", "Rp 300.000,-"]  # last two: text
+    body = [[*row, size, 3.0] for row, size in zip(rows, sizes, strict=True)]
+    landed = _xlsx(
+        tmp_path / "landing" / "uji_2026-09.xlsx", {"Penerima": [[*HEADER, "luas", "desil"], *body]}
+    )
+    columns = {**COLUMNS, "quantity": "luas", "welfare_decile": "desil"}
+    contract = _contract(tmp_path, {"type": "xlsx"}, columns=columns)
+
+    frame = staged(stage(contract, landed, tmp_path))
+
+    assert frame["quantity_raw"].tolist() == [
+        "150.375",
+        "2.125",
+        "1250.5",
+        "300000",
+        "150.375",
+        "Rp 300.000,-",
+    ]
+    assert frame["quantity"].tolist() == [150.375, 2.125, 1250.5, 300000.0, 150375.0, 300000.0]
+    assert set(frame["quantity_flag"]) == {"parsed"}
+    assert frame["welfare_decile"].tolist() == [3] * 6
 
 
 def test_two_row_header_with_merged_group_cells(tmp_path):

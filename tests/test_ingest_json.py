@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from konvergensi.ingest.errors import UnreadableFileError
-from tests.corpus.build import HEADER, make_contract, people, rejected, stage, staged
+from tests.corpus.build import (
+    COLUMNS,
+    HEADER,
+    make_contract,
+    people,
+    rejected,
+    stage,
+    staged,
+)
 
 
 def _records(n: int) -> list[dict]:
@@ -41,6 +49,27 @@ def test_json_numbers_are_kept_as_written(tmp_path):
     assert frame["nik_raw"].tolist() == ["5301241103800001", "9171054509900002", "5.30124E+15"]
     assert frame["nik_status"].tolist() == ["valid", "valid", "damaged"]
     assert frame["nik_reason"].tolist()[2] == "scientific notation"
+
+
+def test_json_numbers_keep_their_value_and_strings_follow_the_convention(tmp_path):
+    records = _records(4)
+    sizes = ["#150.375", "#2.125", "150.375", "Rp 300.000,-"]
+    for record, size in zip(records, sizes, strict=True):
+        record["luas"] = size
+    # `#...` becomes a JSON number (no quotes); the others stay JSON strings.
+    text = json.dumps(records).replace('"#150.375"', "150.375").replace('"#2.125"', "2.125")
+    landed = _land(tmp_path, "uji_2026-09.json", text.encode())
+    contract = make_contract(
+        tmp_path / "contracts",
+        {"type": "json"},
+        extension="json",
+        columns={**COLUMNS, "quantity": "luas"},
+    )
+
+    frame = staged(stage(contract, landed, tmp_path))
+
+    assert frame["quantity_raw"].tolist() == ["150.375", "2.125", "150.375", "Rp 300.000,-"]
+    assert frame["quantity"].tolist() == [150.375, 2.125, 150375.0, 300000.0]
 
 
 def test_json_object_holding_one_list_and_non_object_elements(tmp_path):

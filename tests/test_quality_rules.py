@@ -252,6 +252,42 @@ def test_a_rule_on_a_column_the_batch_lacks_fails_validation_and_keeps_the_last_
     assert current == good["batch_id"] != staged["batch_id"]
 
 
+def test_a_batch_staged_by_an_older_version_is_sent_back_to_stage_not_to_the_contract(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [{"rule": "parseable", "severity": "error"}], [])
+    landing = data_root / "landing" / "uji_sumber"
+    landing.mkdir(parents=True)
+    pd.DataFrame([_row(1), _row(2)], columns=COLUMNS).to_csv(
+        landing / "uji_2026-09.csv", sep=";", index=False
+    )
+    delivery = pipeline.archive_period("uji_sumber", "2026-09")
+    staged = pipeline.stage("uji_sumber", delivery)
+    # What a batch staged before the upgrade looks like: no `*_flag` columns, an older key and
+    # no recorded stage format.
+    batch = data_root / "staging/uji_sumber/period=2026-09" / f"batch={staged['batch_id']}"
+    frame = pd.read_parquet(batch / "staged.parquet")
+    frame.drop(columns=[c for c in frame if c.endswith("_flag")]).to_parquet(
+        batch / "staged.parquet", index=False
+    )
+    meta = json.loads((batch / "staged.json").read_text())
+    del meta["stage_format"]
+    (batch / "staged.json").write_text(json.dumps({**meta, "stage_key": "0" * 16}))
+
+    with pytest.raises(RuleNotRunError) as failure:
+        pipeline.validate("uji_sumber", "2026-09", staged["batch_id"])
+    message = str(failure.value)
+    assert "file uji_2026-09.csv for 2026-09 was not validated" in message
+    assert "stage format 3 or older" in message and "Clear the `stage` task" in message
+    assert "contracts/" not in message
+    assert not (data_root / "staging/uji_sumber/period=2026-09/CURRENT").exists()
+
+    # Clearing `stage` stages the file again from the raw zone; it then validates.
+    restaged = pipeline.stage("uji_sumber", delivery)
+    assert restaged["reused"] is False and restaged["batch_id"] == staged["batch_id"]
+    assert pipeline.validate("uji_sumber", "2026-09", staged["batch_id"])["published"] is True
+
+
 def test_a_check_great_expectations_cannot_run_is_an_error_not_a_pass() -> None:
     frame = pd.DataFrame({"_row_number": [1, 2], "full_name": ["Maria Uji", None]})
     check = Check(
@@ -297,6 +333,29 @@ def test_revalidating_an_older_batch_never_moves_current_back(
         caplog.text
     )
     assert "not published" in Path(again["report_html"]).read_text()
+
+
+def test_the_original_sent_again_after_a_wrong_correction_is_published(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    _contract(contracts_dir, [{"rule": "village_known", "severity": "error"}], [])
+    _land(data_root, "uji_2026-09.csv", [_row(1), _row(2)], 0)
+    original = _ingest_newest("2026-09")
+    _land(data_root, "uji_2026-09_perbaikan.csv", [_row(1)], 5)  # a wrong "correction"
+    correction = _ingest_newest("2026-09")
+    pointer = data_root / "staging/uji_sumber/period=2026-09/CURRENT"
+    assert pointer.read_text().strip() == correction["batch_id"]
+
+    # The ministry withdraws it and sends the original bytes again: now the newest delivery.
+    (data_root / "landing/uji_sumber/uji_2026-09_perbaikan.csv").unlink()
+    _land(data_root, "uji_2026-09_perbaikan2.csv", [_row(1), _row(2)], 10)
+    again = _ingest_newest("2026-09")
+    assert again["batch_id"] == original["batch_id"] and again["published"] is True
+    assert pointer.read_text().strip() == original["batch_id"]
+
+    # Clearing the wrong correction's old `validate` never moves CURRENT back to it.
+    assert pipeline.validate("uji_sumber", "2026-09", correction["batch_id"])["published"] is False
+    assert pointer.read_text().strip() == original["batch_id"]
 
 
 def test_only_a_passed_later_delivery_counts_as_accepting_held_rows(

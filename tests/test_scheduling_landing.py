@@ -19,6 +19,7 @@ from konvergensi.catchup import pending_deliveries, period_of_file
 from konvergensi.config import settings
 from konvergensi.contracts import load_contracts
 from konvergensi.demo import run_date_for
+from konvergensi.ingest.archive import landing_regex
 from konvergensi.landing_wait import LandingTrigger, file_states, settled_at_first_look
 from konvergensi.pipeline import archive_period, contract_for
 from konvergensi.staging_zone import current_batch
@@ -88,19 +89,36 @@ def test_trigger_never_reports_an_empty_file_as_landed(tmp_path: Path) -> None:
     assert _first_event(trigger) == {"status": "timeout", "files": ["uji_2026-09.csv"]}
 
 
-def test_the_first_look_goes_on_only_with_settled_non_empty_files(tmp_path: Path) -> None:
+def test_the_first_look_decides_on_the_newest_non_empty_file(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     old, fresh, empty = (tmp_path / f"uji_2026-09{s}.csv" for s in ("", "_a", "_b"))
     old.write_bytes(b"id\nR1\n")
     os.utime(old, (now.timestamp() - 120, now.timestamp() - 120))
     assert settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
-    fresh.write_bytes(b"id\nR1\n")
+    fresh.write_bytes(b"id\nR1\n")  # a newer file still being written is the one to load
     assert not settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
     fresh.unlink()
-    empty.write_bytes(b"")
-    os.utime(empty, (now.timestamp() - 120, now.timestamp() - 120))
+    empty.write_bytes(b"")  # a failed upload, newer than the good file: ignored
+    os.utime(empty, (now.timestamp() - 60, now.timestamp() - 60))
+    assert settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
+    old.unlink()
     assert not settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, now)
     assert not settled_at_first_look({}, 30, now)
+
+
+def test_an_empty_upload_never_blocks_the_settled_file_archive_loads(data_root: Path) -> None:
+    summary = generate_sample(["kemenkop_ukm"], ["2026-09"])
+    good = landed_file(summary, "kemenkop_ukm", "2026-09")
+    os.utime(good, (good.stat().st_mtime - 3600, good.stat().st_mtime - 3600))
+    failed = good.parent / "kemenkop_ukm_2026-09_perbaikan.csv"
+    failed.write_bytes(b"")  # the correction's upload failed: newest, but empty
+    pattern = landing_regex(contract_for("kemenkop_ukm"), "2026-09").pattern
+    folder = str(good.parent)
+    assert settled_at_first_look(file_states(folder, pattern), 30, datetime.now(UTC))
+    event = _first_event(LandingTrigger(folder, pattern, _deadline(3), 0.1, 0.2))
+    assert event == {"status": "landed", "files": sorted([good.name, failed.name])}
+    delivery = archive_period("kemenkop_ukm", "2026-09")
+    assert (delivery["landed_name"], delivery["size"]) == (good.name, good.stat().st_size)
 
 
 def test_trigger_gives_up_at_the_deadline(tmp_path: Path) -> None:

@@ -23,6 +23,10 @@ def _read(values: list[str | None], parse=parse_numbers) -> list:
         ("300000.00", 300000.0),
         ("Rp 300.000", 300000.0),  # dotted thousands (Indonesian)
         ("Rp300.000,50", 300000.5),
+        ("Rp 300.000,-", 300000.0),  # no cents
+        ("Rp. 1.500.000,--", 1500000.0),
+        ("300000,-", 300000.0),
+        ("150.375", 150375.0),  # text (a CSV cell): dotted thousands, the documented convention
         ("IDR 1.500.000", 1500000.0),
         ("1.234.567", 1234567.0),
         ("1,234,567", 1234567.0),  # comma thousands (English Excel)
@@ -47,6 +51,8 @@ def _read(values: list[str | None], parse=parse_numbers) -> list:
         ("inf", None),
         ("nan", None),
         ("dua", None),
+        ("-", None),
+        (",-", None),
         ("", None),
         (None, None),
     ],
@@ -57,6 +63,24 @@ def test_numbers_are_read_only_where_unambiguous(sent, expected):
         assert got is None
     else:
         assert math.isclose(got, expected)
+
+
+def test_cells_that_were_numbers_in_the_file_are_read_as_plain_numbers():
+    # The same text, once a number in the file (an Excel numeric cell, a JSON number) and once
+    # text: only the text follows the Indonesian dotted-thousands convention.
+    sent = pd.Series(["150.375", "150.375", "2.125", "-1.500", "1e3", "inf", None], dtype="str")
+    native = pd.Series([True, False, True, True, True, True, True])
+    assert [None if pd.isna(v) else v for v in parse_numbers(sent, native)] == [
+        150.375,
+        150375.0,
+        2.125,
+        -1.5,
+        1000.0,
+        None,
+        None,
+    ]
+    deciles = pd.Series(["3", "1.000", "1.000"], dtype="str")
+    assert parse_whole_numbers(deciles, pd.Series([True, True, False])).tolist() == [3, 1, 1000]
 
 
 def test_whole_numbers_are_not_rounded_or_cut():

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from konvergensi.demo import COUNT_COLUMNS, WITHHELD, village_table
+from konvergensi.privacy.audit import determined
 from konvergensi.privacy.suppression import (
     FLAG_SUFFIX,
     Rules,
@@ -155,8 +156,9 @@ def test_property_no_relation_gives_a_withheld_count_away(parts, k) -> None:
 
 
 # The audit as the tests see it, independent of konvergensi.privacy.audit: equations assembled
-# from the tables and the relations' text, and a floating-point rank test per connected group
-# (the code row-reduces exactly, modulo a prime).
+# from the tables and the relations' text, zeros pinned by non-negativity equation by equation,
+# and a floating-point rank test per connected group (the code row-reduces exactly, modulo a
+# prime).
 Cell = tuple[str, tuple, str]  # (table, key values, column)
 
 
@@ -223,9 +225,33 @@ def _equations(tables: dict[str, pd.DataFrame], specs: dict[str, dict]) -> list[
     return [e for e in equations if all(c in values for c in e)]
 
 
-def _determined(equations: list[dict[Cell, int]], withheld: set[Cell]) -> set[Cell]:
-    """Withheld cells the equations pin down: per connected group of withheld cells, a cell
-    is determined when every vector of the null space is zero there (numpy SVD)."""
+def _zero_pinned(
+    equations: list[dict[Cell, int]], withheld: set[Cell], values: dict[Cell, int]
+) -> set[Cell]:
+    """Withheld cells a reader knows are 0 because counts are never negative: an equation
+    whose published terms sum to 0 and whose other terms all have one sign, repeated with the
+    cells pinned so far as known zeros."""
+    pinned: set[Cell] = set()
+    while True:
+        more = set()
+        for e in equations:
+            unknown = {c: k for c, k in e.items() if k and c in withheld and c not in pinned}
+            published = sum(k * values[c] for c, k in e.items() if c not in withheld)
+            if unknown and published == 0 and len({k > 0 for k in unknown.values()}) == 1:
+                more |= set(unknown)
+        if not more:
+            return pinned
+        pinned |= more
+
+
+def _determined(
+    equations: list[dict[Cell, int]], withheld: set[Cell], values: dict[Cell, int]
+) -> set[Cell]:
+    """Withheld cells a reader can work out: the zeros non-negativity pins, then, with those
+    known, per connected group of the other withheld cells, a cell is determined when every
+    vector of the null space is zero there (numpy SVD)."""
+    zeros = _zero_pinned(equations, withheld, values)
+    withheld = withheld - zeros
     parent = {c: c for c in withheld}
 
     def root(c: Cell) -> Cell:
@@ -252,7 +278,7 @@ def _determined(equations: list[dict[Cell, int]], withheld: set[Cell]) -> set[Ce
                 matrix[i, at[c]] += k
         null_space = np.linalg.svd(matrix)[2][np.linalg.matrix_rank(matrix) :]
         pinned |= {c for c in cells if np.abs(null_space[:, at[c]]).max(initial=0) < 1e-8}
-    return pinned
+    return zeros | pinned
 
 
 FLOW_SPEC = {
@@ -299,7 +325,7 @@ def _solvable(tables: dict[str, pa.Table], k: int) -> set[Cell]:
         )
     }
     exact = {name: t.to_pandas() for name, t in tables.items()}
-    return _determined(_equations(exact, FLOW_SPECS), withheld)
+    return _determined(_equations(exact, FLOW_SPECS), withheld, _cells(exact, FLOW_SPECS))
 
 
 def test_relations_combined_do_not_give_a_withheld_count_away() -> None:
@@ -321,6 +347,39 @@ def test_a_count_pinned_through_relations_it_is_not_in_is_protected() -> None:
     )
     out = _out(_table(j=[3], a=[1], b=[2], c=[10], s=[13]), rules, 5)
     assert out[["j", "a", "b", "c", "s"]].isna().values.tolist() == [[True] * 4 + [False]]
+
+
+def test_a_zero_that_non_negativity_pins_protects_nothing() -> None:
+    # v0's and v1's Q3 `gone` (3 and 2) are small. A zero `new` beside each is no cover when
+    # the kecamatan publishes `new` = 0: two withheld non-negative counts adding up to 0 are
+    # both 0, and then `gone` = 10 - 7 and 10 - 8.
+    tables = _two_quarters([(10, 0, 3), (10, 0, 2), (20, 0, 0)])
+    assert _solvable(tables, 5) == set()
+
+
+def test_a_zero_a_total_would_pin_is_not_chosen_as_cover() -> None:
+    # The same case: each small `gone` is covered by its village's count, not by a zero `new`.
+    rules = {name: Rules.from_spec(spec) for name, spec in FLOW_SPECS.items()}
+    out = suppress(_two_quarters([(10, 0, 3), (10, 0, 2), (20, 0, 0)]), rules, 5)
+    village = out["village"].to_pandas().query("quarter == '2026-Q3'")
+    flags = village[[c + FLAG_SUFFIX for c in ("n", "new", "gone")]].values.tolist()
+    assert flags == [[True, False, True]] * 2 + [[False, False, False]]
+
+
+def test_the_audit_pins_zeros_then_solves_with_them() -> None:
+    # cells a, b, c withheld (0, 0, 3), s and t published (0, 3); relations s = a + b and
+    # t = a + c. Linear algebra alone determines none; s = 0 pins a and b to 0, then c = t.
+    values = np.array([0, 0, 3, 0, 3])
+    withheld = np.array([True, True, True, False, False])
+    relation = np.array([0, 0, 0, 1, 1, 1])
+    cell = np.array([3, 0, 1, 4, 0, 2])
+    sign = np.array([1, -1, -1, 1, -1, -1])
+    found, via, holds = determined(withheld, values, relation, cell, sign)
+    assert sorted(zip(found.tolist(), via.tolist(), holds.tolist(), strict=True)) == [
+        (0, 0, True),
+        (1, 0, True),
+        (2, 1, True),
+    ]
 
 
 @settings(max_examples=40, deadline=None)
@@ -413,7 +472,8 @@ def test_change_copies_follow_the_previous_quarter(builds) -> None:
 
 def test_no_withheld_count_can_be_solved_for(builds) -> None:
     """The audit as a test, on both quarters of the sample: no withheld cell of any aggregate
-    mart is determined by the published cells through the declared relations."""
+    mart is determined by the published cells through the declared relations and the counts'
+    being non-negative."""
     exact_snapshot, protected_snapshot = builds
     specs = {m.name: m.suppression for m in AGGREGATES}
     exact = {name: _read(exact_snapshot, name) for name in specs}
@@ -427,7 +487,7 @@ def test_no_withheld_count_can_be_solved_for(builds) -> None:
             keys = frame.loc[frame[column + FLAG_SUFFIX], spec["key"]]
             withheld |= {(name, key, column) for key in keys.itertuples(index=False, name=None)}
     assert len(withheld) > 1000 and len(equations) > 1000  # the sample's cells are small
-    assert _determined(equations, withheld) == set()
+    assert _determined(equations, withheld, values) == set()
 
 
 def test_the_demo_table_marks_withheld_cells_without_claiming_their_size(builds) -> None:

@@ -1,12 +1,13 @@
 """Wait for a ministry's file without holding a worker slot: a deferrable operator and its trigger.
 
 The operator looks once; unless the period's file is there and settled it defers to
-`LandingTrigger`, which polls the landing folder in the triggerer (asyncio, no worker slot). A
-file counts as landed only when it is not empty and its size and modification time stayed the
-same for the settle interval (two looks that far apart), so a file still being uploaded is never
-archived half-written. A wait that ends without a settled file skips the run with a clear
-message, so a late ministry never blocks the other sources. The folder is a local path or an
-object storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
+`LandingTrigger`, which polls the landing folder in the triggerer (asyncio, no worker slot). The
+wait is decided on the file `archive_period` would load (the newest non-empty one; empty files,
+such as a failed upload, are ignored): it counts as landed only when its size and modification
+time stayed the same for the settle interval (two looks that far apart), so a file still being
+uploaded is never archived half-written. A wait that ends without a settled file skips the run
+with a clear message, so a late ministry never blocks the other sources. The folder is a local
+path or an object storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
 """
 
 from __future__ import annotations
@@ -50,22 +51,28 @@ def file_states(folder: str, pattern: str) -> FileStates:
     return dict(sorted(found.items()))
 
 
-def _complete(states: FileStates) -> bool:
-    """At least one matching file, and none of them empty."""
-    return bool(states) and all(size > 0 for size, _ in states.values())
+def file_to_load(states: FileStates) -> tuple[str, list[float]] | None:
+    """The file `archive_period` would load: the newest non-empty one (by modification time,
+    then name, as the landing listing orders them); None when every file is empty or none
+    landed. An empty file (a failed upload) never hides a good one next to it."""
+    loadable = [(mtime, name, size) for name, (size, mtime) in states.items() if size > 0]
+    if not loadable:
+        return None
+    mtime, name, size = max(loadable)
+    return name, [size, mtime]
 
 
 def settled_at_first_look(states: FileStates, settle: float, now: datetime) -> bool:
-    """Every matching file is non-empty and was last modified at least `settle` seconds ago:
-    as good as two looks that far apart, so a run whose file is long there goes on at once."""
-    oldest_allowed = now.timestamp() - settle
-    return _complete(states) and all(mtime <= oldest_allowed for _, mtime in states.values())
+    """The file to load was last modified at least `settle` seconds ago: as good as two looks
+    that far apart, so a run whose file is long there goes on at once."""
+    chosen = file_to_load(states)
+    return chosen is not None and chosen[1][1] <= now.timestamp() - settle
 
 
 class LandingTrigger(BaseTrigger):
-    """Fires when files matching `pattern` are in `folder` (a path or a storage URL with its
-    connection, as `str()` of the landing folder gives it), none empty and all unchanged for
-    `settle_seconds`, or at `deadline` (ISO time, UTC)."""
+    """Fires when the file to load among those matching `pattern` in `folder` (a path or a
+    storage URL with its connection, as `str()` of the landing folder gives it) stayed unchanged
+    for `settle_seconds`, or at `deadline` (ISO time, UTC)."""
 
     def __init__(
         self,
@@ -98,23 +105,24 @@ class LandingTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll the folder until the files are settled or the deadline passes."""
         deadline = datetime.fromisoformat(self.deadline)
-        seen: FileStates | None = None
+        seen: tuple[str, list[float]] | None = None
         seen_since = datetime.now(UTC)
         while True:
             states = await asyncio.to_thread(file_states, self.folder, self.pattern)
+            chosen = file_to_load(states)
             now = datetime.now(UTC)
-            if states != seen:
-                seen, seen_since = states, now
+            if chosen != seen:
+                seen, seen_since = chosen, now
             unchanged_for = (now - seen_since).total_seconds()
-            if _complete(states) and unchanged_for >= self.settle_seconds:
+            if chosen is not None and unchanged_for >= self.settle_seconds:
                 yield TriggerEvent({"status": "landed", "files": list(states)})
                 return
             left = (deadline - now).total_seconds()
             if left <= 0:
                 yield TriggerEvent({"status": "timeout", "files": list(states)})
                 return
-            # A complete file is looked at again once it may have settled; otherwise poke.
-            wait = self.settle_seconds - unchanged_for if _complete(states) else self.poke_seconds
+            # The file to load is looked at again once it may have settled; otherwise poke.
+            wait = self.settle_seconds - unchanged_for if chosen else self.poke_seconds
             await asyncio.sleep(min(wait, left))
 
 

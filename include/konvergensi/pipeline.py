@@ -13,7 +13,7 @@ from konvergensi.contracts import Contract, load_contract
 from konvergensi.ingest.archive import Delivery, archive_file, find_landed
 from konvergensi.ingest.errors import IngestError
 from konvergensi.storage import landing_root, warehouse_copy_root
-from konvergensi.valid_contracts import valid_contracts
+from konvergensi.valid_contracts import every_contract
 
 
 def contract_for(source: str) -> Contract:
@@ -22,10 +22,12 @@ def contract_for(source: str) -> Contract:
 
 
 def archive_period(source: str, period: str) -> dict | None:
-    """Archive every landed file of a period; the newest delivery is the one to load.
+    """Archive every landed file of a period; the newest non-empty one is the one to load (an
+    empty file, such as a failed upload, never hides a good one; the landing wait decides on
+    the same file).
 
     Returns None when the source has not delivered for this period. `already_archived` says
-    the newest file's bytes were archived for this period before (a repeated send or a re-run).
+    the loaded file's bytes were archived for this period before (a repeated send or a re-run).
     Raises IngestError when those bytes were already delivered for another period.
     """
     s = settings()
@@ -34,20 +36,22 @@ def archive_period(source: str, period: str) -> dict | None:
     if not landed:
         return None
     archived = [archive_file(contract, period, path, s.zone("raw")) for path in landed]
-    newest = archived[-1]
-    if newest.same_bytes_periods:
+    non_empty = [i for i, a in enumerate(archived) if a.delivery.size > 0]
+    chosen = non_empty[-1] if non_empty else len(archived) - 1
+    loaded = archived[chosen]
+    if loaded.same_bytes_periods and loaded.delivery.size > 0:  # empty: `stage` says so
         raise IngestError(
-            f"{landed[-1].name} for {period} has exactly the bytes already delivered for "
-            f"{', '.join(newest.same_bytes_periods)}; the ministry probably sent the wrong "
+            f"{landed[chosen].name} for {period} has exactly the bytes already delivered for "
+            f"{', '.join(loaded.same_bytes_periods)}; the ministry probably sent the wrong "
             f"period's file: ask for the {period} extract and drop it in landing/{source}/"
         )
-    delivery = newest.delivery
+    delivery = loaded.delivery
     return {
         **asdict(delivery),
         "batch_id": delivery.batch_id,
         "deliveries": len(archived),
-        "landed_name": landed[-1].name,
-        "already_archived": newest.already_archived,
+        "landed_name": landed[chosen].name,
+        "already_archived": loaded.already_archived,
     }
 
 
@@ -88,13 +92,17 @@ def validate(source: str, period: str, batch_id: str) -> dict:
 def resolve(full: bool = False) -> dict:
     """Resolve identities across the current batches of every source (incremental unless full).
 
-    A contract file that does not load is left out with a warning: it never stops the others.
+    Raises ContractError naming any contract file that does not load: resolving without that
+    source would drop its records from the links.
     """
     from konvergensi.resolve.run import resolve_identities
 
     s = settings()
     return resolve_identities(
-        valid_contracts(s.contracts_dir), s.zone("staging"), s.zone("identity"), full=full
+        every_contract(s.contracts_dir, "identity resolution"),
+        s.zone("staging"),
+        s.zone("identity"),
+        full=full,
     )
 
 
@@ -103,6 +111,8 @@ def build_warehouse(key: bytes, keep_snapshots: int | None = None) -> dict:
 
     The minimum cell size of the aggregate marts comes from KONVERGENSI_MIN_CELL_SIZE (default
     5); how many snapshots to keep from `keep_snapshots` or KONVERGENSI_KEEP_SNAPSHOTS (5).
+    Raises ContractError naming any contract file that does not load (its source would be
+    missing from the snapshot).
     """
     from konvergensi.privacy.suppression import min_cell_size_from_env
     from konvergensi.warehouse.build import build_snapshot
@@ -110,7 +120,7 @@ def build_warehouse(key: bytes, keep_snapshots: int | None = None) -> dict:
 
     s = settings()
     manifest = build_snapshot(
-        valid_contracts(s.contracts_dir),
+        every_contract(s.contracts_dir, "the warehouse build"),
         s.zone("staging"),
         s.zone("identity"),
         s.zone("warehouse"),

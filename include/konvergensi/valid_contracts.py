@@ -1,8 +1,10 @@
 """The source contracts loaded one by one, so one invalid file never hides the others.
 
 The ingest DAG file builds a DAG per valid contract and a failing stand-in for an invalid one;
-identity resolution, the warehouse and the catch-up sweep use the valid contracts and log which
-file they left out and why. Light: DAG files import it.
+the catch-up sweep uses the valid contracts and logs which file it left out and why. Identity
+resolution and the warehouse need every source (leaving one out would drop its records from the
+links and the next snapshot), so they refuse to run while a file does not load. Light: DAG files
+import it.
 """
 
 from __future__ import annotations
@@ -48,4 +50,23 @@ def valid_contracts(directory: Path) -> list[Contract]:
     valid, invalid = load_each(directory)
     for bad in invalid:
         log.warning("left out %s until it is fixed: %s", bad.path.name, bad.error)
+    return valid
+
+
+def every_contract(directory: Path, step: str) -> list[Contract]:
+    """Every contract, or a ContractError naming each file that does not load and why.
+
+    For `step`s that span all sources (identity resolution, the warehouse): running without a
+    source would silently drop its records, so they stop until the file is fixed.
+    """
+    valid, invalid = load_each(directory)
+    if invalid:
+        problems = "; ".join(f"{bad.path.name}: {bad.error}" for bad in invalid)
+        stand_ins = ", ".join(bad.dag_id for bad in invalid)
+        raise ContractError(
+            f"{step} did not run: {len(invalid)} contract file(s) in {directory} do not load "
+            f"({problems}). Running without them would drop those sources' records from the "
+            f"links and the warehouse. Fix the file(s) (the DAG(s) {stand_ins} show the same "
+            "problem), then clear this task; the other sources' ingest DAGs keep running"
+        )
     return valid

@@ -256,6 +256,13 @@ def load_contract(path: Path) -> Contract:
     """Read one contract file, with an error that names the file and the offending key."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ContractError(
+            f"contract {path.name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on "
+            f"line {line}; probably saved as ANSI/cp1252): save {path} as UTF-8 (in Notepad: "
+            "Save As, Encoding: UTF-8)"
+        ) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise ContractError(f"cannot read contract {path}: {exc}") from exc
     if not isinstance(raw, dict):

@@ -15,7 +15,7 @@ from konvergensi.contracts import Contract
 from konvergensi.contracts.model import Parsing
 from konvergensi.ingest.crosswalk import Crosswalk
 from konvergensi.ingest.errors import SchemaDriftError
-from konvergensi.ingest.frames import ROW_NUMBER, column_key
+from konvergensi.ingest.frames import ROW_NUMBER, column_key, native_numbers
 from konvergensi.standardise import (
     birth_date_flags,
     date_sent,
@@ -111,15 +111,16 @@ def _none(index: pd.Index, dtype: str = "string") -> pd.Series:
     return pd.Series(index=index, dtype=dtype)
 
 
-def _parse(field: str, raw: pd.Series, parsing: Parsing) -> pd.Series:
-    """The standardised value of one of the parsed fields other than the birth date."""
+def _parse(field: str, raw: pd.Series, parsing: Parsing, native: pd.Series) -> pd.Series:
+    """The standardised value of one of the parsed fields other than the birth date; `native`
+    marks the cells that were numbers in the file (read as plain numbers, never as text)."""
     if field == "intervention_date":
         return parse_dates(raw, parsing.date_formats).astype("datetime64[ms]")
     if field == "welfare_decile":
-        return parse_whole_numbers(raw)
+        return parse_whole_numbers(raw, native)
     if field == "extreme_poor":
         return parse_flags(raw, parsing.flag_true, parsing.flag_false)
-    return parse_numbers(raw)
+    return parse_numbers(raw, native)
 
 
 def standardise_chunk(
@@ -210,7 +211,11 @@ def standardise_chunk(
     for field, dtype in _PARSED_TYPES.items():
         raw = text_values(col[field]) if field in col else _none(idx)
         out[f"{field}_raw"] = raw
-        out[field] = _parse(field, col[field], parsing) if field in col else _none(idx, dtype)
+        out[field] = (
+            _parse(field, col[field], parsing, native_numbers(chunk, resolved[field]))
+            if field in col
+            else _none(idx, dtype)
+        )
         out[f"{field}_flag"] = value_flags(raw, out[field])
     out["relationship"] = text_values(col["relationship"]) if "relationship" in col else _none(idx)
     for extra in extras:

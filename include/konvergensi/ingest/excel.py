@@ -2,7 +2,8 @@
 rule finds, title rows above the header, and a header spread over merged cells or several rows.
 
 calamine holds the whole sheet in memory (an .xlsx is a zip of XML with no row index to seek
-by); the rows are converted to text one chunk at a time.
+by); the rows are converted to text one chunk at a time, numeric cells marked as numbers
+(NATIVE_NUMBERS) so that `150.375` is never read as dotted thousands.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from konvergensi.contracts import CANONICAL_FIELDS, Contract, FieldKind
 from konvergensi.ingest.errors import UnreadableFileError
 from konvergensi.ingest.frames import (
     CHUNK_ROWS,
+    NATIVE_NUMBERS,
     ROW_NUMBER,
     TEXT,
     ReadInfo,
@@ -222,12 +224,25 @@ def _column_text(values: tuple, as_id: bool) -> pa.Array:
     return pa.array([cell_text(v, as_id) for v in values], type=pa.string())
 
 
+def _numeric_cells(values: tuple) -> np.ndarray | None:
+    """Where a column's cells are numeric (int or float, not bool); None for a text column."""
+    if set(map(type, values)) <= {str}:
+        return None
+    return np.fromiter(
+        (isinstance(v, int | float) and not isinstance(v, bool) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
+
+
 def _chunk(names: list[str], rows: list[list[Any]], numbers: list[int], as_id: list[bool]):
-    """Raw calamine rows -> a text DataFrame with record numbers."""
+    """Raw calamine rows -> a text DataFrame with record numbers and its numeric cells marked."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     table = pa.table(
         [_column_text(v, flag) for v, flag in zip(columns, as_id, strict=True)], names=names
     )
     frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
     frame[ROW_NUMBER] = np.asarray(numbers, dtype=np.int64)
+    marks = {name: _numeric_cells(values) for name, values in zip(names, columns, strict=True)}
+    frame.attrs[NATIVE_NUMBERS] = {n: m for n, m in marks.items() if m is not None and m.any()}
     return frame

@@ -16,6 +16,10 @@ import pandas as pd
 CHUNK_ROWS = 200_000
 ROW_NUMBER = "_row_number"
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`, Arrow-backed
+# chunk.attrs key: column -> bool array, True where the cell was a number in the file (an Excel
+# numeric cell, a JSON number), not text. Such a cell's text is plain notation (`150.375` is
+# 150.375), so the number parser must not read it as Indonesian dotted thousands.
+NATIVE_NUMBERS = "native_numbers"
 
 
 def column_key(name: str) -> str:
@@ -109,12 +113,27 @@ def cell_text(value: Any, as_id: bool) -> str | None:
 
 
 def text_frame(
-    columns: list[str], rows: list[list[str | None]], numbers: np.ndarray
+    columns: list[str],
+    rows: list[list[str | None]],
+    numbers: np.ndarray,
+    native: list[list[bool]] | None = None,
 ) -> pd.DataFrame:
-    """A chunk of text rows as a DataFrame with `str` columns and its record numbers."""
+    """A chunk of text rows as a DataFrame with `str` columns and its record numbers; `native`
+    (shaped like `rows`) marks the cells that were numbers in the file (NATIVE_NUMBERS)."""
     data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     frame = pd.DataFrame(
         {name: pd.array(values, dtype="str") for name, values in zip(columns, data, strict=True)}
     )
     frame[ROW_NUMBER] = np.asarray(numbers, dtype="int64")
+    if native:
+        marks = zip(columns, zip(*native, strict=True), strict=True)
+        frame.attrs[NATIVE_NUMBERS] = {c: np.array(m) for c, m in marks if any(m)}
     return frame
+
+
+def native_numbers(chunk: pd.DataFrame, column: str) -> pd.Series:
+    """True for the cells of a chunk's column that were numbers in the file, not text."""
+    marks = chunk.attrs.get(NATIVE_NUMBERS, {}).get(column)
+    if marks is None:
+        return pd.Series(False, index=chunk.index)
+    return pd.Series(marks, index=chunk.index)

@@ -1,8 +1,10 @@
 """JSON arrays of records (read whole) and newline-delimited JSON (streamed line by line).
 
 Numbers are kept as the text they were written in (`parse_int=str`), so a NIK written as a JSON
-number is exact and one written as `5.30124E+15` stays visibly damaged. The columns are the keys
-of the first CHUNK_ROWS records; a later record with a key outside them is rejected, not cut.
+number is exact and one written as `5.30124E+15` stays visibly damaged; they are marked as
+numbers (NATIVE_NUMBERS), so `150.375` is read as 150.375, unlike the string `"150.375"`. The
+columns are the keys of the first CHUNK_ROWS records; a later record with a key outside them is
+rejected, not cut.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def _frames(
             keys = list(dict.fromkeys(k for _, record in batch for k in record))
             column_of = dict(zip(keys, unique_header(keys, info), strict=True))
         columns = list(column_of.values())
-        rows, numbers = [], []
+        rows, numbers, native = [], [], []
         for number, record in batch:
             unknown = [k for k in record if k not in column_of]
             if unknown:
@@ -90,9 +92,11 @@ def _frames(
                     )
                 )
                 continue
-            rows.append([_cell(record.get(k)) for k in column_of])
+            values = [record.get(k) for k in column_of]
+            rows.append([_cell(v) for v in values])
+            native.append([isinstance(v, _Number) for v in values])
             numbers.append(number)
-        return text_frame(columns, rows, np.asarray(numbers, dtype=np.int64))
+        return text_frame(columns, rows, np.asarray(numbers, dtype=np.int64), native)
 
     yielded = rejected = False
     for number, value in records:

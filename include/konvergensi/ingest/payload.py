@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _SCAN_BYTES = 1 << 20  # the encoding check reads the file in blocks of this size
+# Characters whose UTF-8 form a Windows-1252 file does not produce by accident: letters led by
+# 0xC2/0xC3 (é is `Ã©` in cp1252), punctuation, currency and symbols led by 0xE2 (’ is `â€™`)
+# and characters beyond the BMP (emoji). An accented capital before a dash or quote in cp1252
+# (`Ë–` = 0xCB 0x96) is valid UTF-8 too, but decodes to an unlikely character (U+02D6).
+_TELLING_UTF8 = re.compile(
+    "[\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u2000-\u2bff\U00010000-\U0010ffff]"
+)
 _NOT_TEXT = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -121,11 +129,12 @@ def ole_is_encrypted(content: bytes) -> bool:
 
 
 class _Utf8Scan:
-    """Whether text is UTF-8, block by block: has it valid multi-byte sequences, and where is its
-    first byte that is not UTF-8 (offset in the content, 1-based line)?"""
+    """Whether text is UTF-8, block by block: does it hold UTF-8 that a Windows-1252 file would
+    not hold by accident (`telling`), and where is its first byte that is not UTF-8 (offset in
+    the content, 1-based line)?"""
 
     def __init__(self) -> None:
-        self.multibyte = False
+        self.telling = False
         self.first_invalid: tuple[int, int, int] | None = None  # offset, line, byte value
         self._offset = 0  # of the pending block's first byte
         self._lines = 1  # line of that byte
@@ -138,20 +147,22 @@ class _Utf8Scan:
             cut = _incomplete_tail(data)
             data, self._carry = data[: len(data) - cut], data[len(data) - cut :]
         try:
-            data.decode("utf-8")
-            self.multibyte = self.multibyte or not data.isascii()
+            self._note(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             self._mixed_block(data, exc.start)
         self._lines += data.count(b"\n")
         self._offset += len(data)
 
+    def _note(self, text: str) -> None:
+        if not self.telling and not text.isascii():
+            self.telling = _TELLING_UTF8.search(text) is not None
+
     def _mixed_block(self, data: bytes, first_bad: int) -> None:
         if self.first_invalid is None:
             line = self._lines + data.count(b"\n", 0, first_bad)
             self.first_invalid = (self._offset + first_bad, line, data[first_bad])
-        if not self.multibyte:
-            # Without its invalid bytes, what is not ASCII was a valid multi-byte sequence.
-            self.multibyte = not data.decode("utf-8", errors="ignore").isascii()
+        # Without its invalid bytes, what is not ASCII was a valid multi-byte sequence.
+        self._note(data.decode("utf-8", errors="ignore"))
 
 
 def _incomplete_tail(data: bytes) -> int:
@@ -170,9 +181,11 @@ def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else Windows-1252.
 
     The whole file is checked for valid UTF-8, not just its head: a single accented name near
-    the end of a cp1252 file would otherwise be misread. A file with valid multi-byte UTF-8 and
-    bytes that are not UTF-8 is mixed (part saved by another program): no single encoding reads
-    it, so it is refused with the line and byte offset of the first bad byte.
+    the end of a cp1252 file would otherwise be misread. A file with bytes that are not UTF-8 is
+    Windows-1252 unless it also holds telling UTF-8 (an accented letter such as `é`, a curly
+    quote, an emoji; see _TELLING_UTF8): then it is mixed (part saved by another program), no
+    single encoding reads it, and it is refused with the line and byte offset of the first bad
+    byte. A valid sequence that cp1252 text makes by accident (`Ë–`) does not make it mixed.
     """
     with open_payload(path) as handle:
         head = handle.read(4)
@@ -184,14 +197,14 @@ def detect_encoding(path: Path) -> str:
         block = head
         while block:
             scan.feed(block)
-            if scan.multibyte and scan.first_invalid:
+            if scan.telling and scan.first_invalid:
                 break
             block = handle.read(_SCAN_BYTES)
         else:
             scan.feed(b"", final=True)
     if scan.first_invalid is None:
         return "utf-8"
-    if not scan.multibyte:
+    if not scan.telling:
         return "cp1252"
     offset, line, byte = scan.first_invalid
     raise UnreadableFileError(

@@ -26,8 +26,10 @@ from konvergensi.periods import period_bounds
 from konvergensi.staging_zone import batch_dir
 from konvergensi.standardise import REFERENCE_VERSION
 
-# Bump when the staged layout or standardisation changes, so batches staged before are redone.
-STAGE_FORMAT = 3
+# Bump when the staged layout or standardisation changes, so batches staged before are redone
+# (by `stage`; `validate` refuses a batch of another format). 4: native numeric cells read as
+# numbers, `stage_format` recorded in staged.json.
+STAGE_FORMAT = 4
 
 
 @dataclass
@@ -57,6 +59,7 @@ class StageResult:
     renamed_columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stage_key: str = ""
+    stage_format: int = 0  # STAGE_FORMAT of the code that staged it (0: before 4, not recorded)
     reused: bool = False
 
 
@@ -157,6 +160,7 @@ def stage_delivery(contract: Contract, delivery: Delivery, staging_root: Path) -
         renamed_columns=info.renamed_columns,
         notes=info.notes,
         stage_key=stage_key(contract),
+        stage_format=STAGE_FORMAT,
     )
     (tmp / "staged.json").write_text(json.dumps(asdict(result), indent=2))
     shutil.rmtree(target, ignore_errors=True)

@@ -5,11 +5,13 @@ Primary suppression: a count above zero and below the minimum cell size is publi
 with `<column>_suppressed` set. Secondary suppression: counts are tied by exact relations (a
 total equals its parts within a row; a kecamatan equals the sum of its villages; this quarter
 equals the previous one plus what entered minus what left). A relation with exactly one
-withheld cell gives that cell away, so one more of its cells is withheld (flows first, zeros
-included; otherwise the smallest non-zero count) until no relation has exactly one. Relations
-combined can still give a cell away (a kecamatan's change minus its published villages'), so an
-audit (audit.py) then finds every withheld cell the published cells determine, withholds one
-more cell of a relation that pins it, and the two steps repeat until none is determined. A
+withheld cell gives that cell away, so one more of its cells is withheld (flows first,
+otherwise the smallest non-zero count; last, a zero that a relation would then pin to 0, as
+counts are never negative) until no relation has exactly one. Relations combined can still give
+a cell away (a kecamatan's change minus its published villages'), and so can a relation whose
+published terms sum to 0 (its withheld terms, if all on one side of `=`, are all 0), so an audit
+(audit.py) then finds every withheld cell the published cells determine, withholds one more
+cell of a relation that pins it, and the two steps repeat until none is determined. A
 `_previous` column is a copy of last quarter's cell and is withheld exactly when that cell is.
 """
 
@@ -212,7 +214,28 @@ def _add_table(cells: _Cells, name: str, rule: Rules) -> None:
             )
 
 
-def _secondary(cells: _Cells, withheld: np.ndarray, relation: np.ndarray, cell: np.ndarray) -> None:
+def _pinnable(
+    cells: _Cells, withheld: np.ndarray, relation: np.ndarray, cell: np.ndarray, sign: np.ndarray
+) -> np.ndarray:
+    """Which cells (a mask) are 0 and would be pinned to 0 if withheld: a relation has them as a
+    term and its withheld terms, if any, are all zeros on their side of `=`, so its published
+    terms would sum to 0 (audit.zero_pinned). Such a cell protects nothing. A relation with no
+    withheld term counts too: cells withheld in the same round may join the cell there."""
+    zero, held, on_left = cells.values[cell] == 0, withheld[cell], sign > 0
+
+    def per_term(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(relation, weights=weights, minlength=cells.relations)[relation]
+
+    other_side = np.where(on_left, per_term(held & ~on_left), per_term(held & on_left))
+    forced = zero & (per_term(held & ~zero) == 0) & (other_side == 0)
+    mask = np.zeros(cells.values.size, bool)
+    mask[cell[forced]] = True
+    return mask
+
+
+def _secondary(
+    cells: _Cells, withheld: np.ndarray, relation: np.ndarray, cell: np.ndarray, sign: np.ndarray
+) -> None:
     """Withhold more cells (in place) until no relation has exactly one withheld cell."""
     values = cells.values
     while relation.size:
@@ -222,8 +245,9 @@ def _secondary(cells: _Cells, withheld: np.ndarray, relation: np.ndarray, cell: 
         )
         if not candidate.any():
             break
+        pinnable = _pinnable(cells, withheld, relation, cell, sign)
         r, c = relation[candidate], cell[candidate]
-        order = np.lexsort((c, values[c], ~cells.first[c], r))
+        order = np.lexsort((c, values[c], ~cells.first[c], pinnable[c], r))
         r, c = r[order], c[order]
         withheld[c[np.unique(r, return_index=True)[1]]] = True
 
@@ -234,16 +258,19 @@ def _unpin(
     pinned: tuple[np.ndarray, np.ndarray, np.ndarray],
     relation: np.ndarray,
     cell: np.ndarray,
+    sign: np.ndarray,
 ) -> np.ndarray:
-    """For every pinned cell, one published cell of the relations that pin it, preferring
-    relations that hold the cell: a flow first (zeros included), then the smallest non-zero
-    count (a zero count only when nothing else is left)."""
+    """For every pinned cell, one published cell of the relations that pin it: never a zero
+    that would itself be pinned (it would protect nothing) unless nothing else is left, then
+    preferring relations that hold the cell: a flow first, then the smallest non-zero count (a
+    zero count only when nothing else is left)."""
+    pinnable = _pinnable(cells, withheld, relation, cell, sign)
     by = pd.DataFrame(dict(zip(("pinned", "relation", "holds"), pinned, strict=True)))
     terms = pd.DataFrame({"relation": relation, "cell": cell})[~withheld[cell]]
     options = by.merge(terms, on="relation")
     p, c = options["pinned"].to_numpy(), options["cell"].to_numpy()
     values, first, holds = cells.values[c], cells.first[c], options["holds"].to_numpy()
-    order = np.lexsort((c, values, ~first, (values == 0) & ~first, ~holds, p))
+    order = np.lexsort((c, values, ~first, (values == 0) & ~first, ~holds, pinnable[c], p))
     p, c = p[order], c[order]
     return c[np.unique(p, return_index=True)[1]]
 
@@ -255,13 +282,13 @@ def _withhold(cells: _Cells, min_cell_size: int) -> np.ndarray:
     relation, cell, sign = cells.pairs()
     audited = None  # the first audit checks every group, later ones only the groups that grew
     while True:
-        _secondary(cells, withheld, relation, cell)
+        _secondary(cells, withheld, relation, cell, sign)
         changed = None if audited is None else withheld & ~audited
-        pinned = determined(withheld, relation, cell, sign, changed)
+        pinned = determined(withheld, cells.values, relation, cell, sign, changed)
         audited = withheld.copy()
         if not pinned[0].size:
             return withheld[cells.alias]
-        more = _unpin(cells, withheld, pinned, relation, cell)
+        more = _unpin(cells, withheld, pinned, relation, cell, sign)
         if not more.size:
             raise RuntimeError(
                 "disclosure control: the declared relations alone determine a withheld count "

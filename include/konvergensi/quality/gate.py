@@ -3,9 +3,10 @@
 accepted + quarantined = read is checked on every batch. A failed batch rule raises
 QualityGateError after the reports are written, and the batch is not published, so the
 warehouse keeps using the last good batch of that source. A rule that cannot be checked (a
-column the batch lacks) raises RuleNotRunError (`quality.unrunnable`) before anything is
-written. A passed batch never replaces a current one whose file landed after it (an old run
-cleared late).
+column the batch lacks, or a batch staged in an older stage format) raises RuleNotRunError
+(`quality.unrunnable`) before anything is written. A passed batch never replaces a current one
+whose bytes were delivered after its own (an old run cleared late); bytes delivered again count
+from their latest delivery.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import pandas as pd
 
 from konvergensi.contracts import Contract
 from konvergensi.contracts.schema import PARSED_FIELDS
-from konvergensi.ingest.archive import deliveries
+from konvergensi.ingest.archive import deliveries, delivery_log
 from konvergensi.periods import period_bounds
 from konvergensi.quality.gx_runner import CheckNotRunError, CheckResult, run_checks
 from konvergensi.quality.report import write_reports
 from konvergensi.quality.rules import IN_PERIOD_COLUMN, batch_checks, row_checks
-from konvergensi.quality.unrunnable import check_columns, rule_not_run
+from konvergensi.quality.unrunnable import check_columns, check_stage_format, rule_not_run
 from konvergensi.staging_zone import (
     batch_dir,
     current_batch,
@@ -128,14 +129,28 @@ def _outcome(result: CheckResult) -> str:
     return template.format(result.observed)
 
 
+def _latest_deliveries(raw_root: Path, source: str, period: str) -> dict[str, tuple[str, int]]:
+    """Batch id -> (time, log position) of the latest delivery of its bytes.
+
+    A re-send of older bytes (the ministry withdraws a wrong correction and sends the original
+    again) makes them the newest delivery, so the delivery log is read, not the records (a
+    record keeps the first delivery). Records without a logged event still count.
+    """
+    latest = {d.batch_id: (d.landed_at, -1) for d in deliveries(raw_root, source, period)}
+    for position, event in enumerate(delivery_log(raw_root, source, period)):
+        batch = event["sha256"][:16]
+        latest[batch] = max(latest.get(batch, ("", -1)), (event["at"], position))
+    return latest
+
+
 def _landed_before_current(
     raw_root: Path, source: str, period: str, batch_id: str, current: str | None
 ) -> bool:
-    """True when the current batch's file landed after this batch's (the raw zone's order)."""
-    order = [d.batch_id for d in deliveries(raw_root, source, period)]
-    if current is None or current not in order or batch_id not in order:
+    """True when the current batch's bytes were last delivered after this batch's were."""
+    latest = _latest_deliveries(raw_root, source, period)
+    if current is None or current not in latest or batch_id not in latest:
         return False
-    return order.index(current) > order.index(batch_id)
+    return latest[current] > latest[batch_id]
 
 
 def _rules_per_row(violations: pd.DataFrame, severity: str) -> pd.Series:
@@ -154,11 +169,12 @@ def validate_batch(
 ) -> GateSummary:
     """Validate one staged batch, write accepted/quarantined rows and reports, then publish.
 
-    The raw zone gives the order in which the period's files landed: a passed batch is not
-    published over a current batch whose file landed later.
+    The raw zone's delivery log gives the order of the period's deliveries: a passed batch is
+    not published over a current batch whose bytes were last delivered after its own.
     """
     folder = batch_dir(staging_root, contract.source, period, batch_id)
     staged_meta = json.loads((folder / "staged.json").read_text())
+    check_stage_format(contract, staged_meta, period)
     frame = pd.read_parquet(folder / "staged.parquet")
     start, end = period_bounds(period)
     dates = frame["intervention_date"]
@@ -251,7 +267,8 @@ def validate_batch(
     else:
         log.warning(
             "%s %s: batch %s (%s) passed but is not published: batch %s, from a file that "
-            "landed later, is current and stays so",
+            "landed later, is current and stays so (to load this file again, drop it in "
+            "landing once more: the newest delivery wins)",
             contract.source,
             period,
             batch_id,

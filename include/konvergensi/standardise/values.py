@@ -2,10 +2,12 @@
 tells an empty cell from one that was sent but could not be read.
 
 Number forms are read only where they are unambiguous: `12,5` (decimal comma), `1.234.567`,
-`1,234,567` or `1 234 567` (grouped thousands), `1.234,5`, `1,234.5`, `Rp 300.000,50`.
-Dotted thousands (`300.000`) follow the Indonesian convention. A single comma followed by
-exactly three digits (`300,000`) is 300 in Indonesian and 300000 in English: it is not guessed
-but left unread.
+`1,234,567` or `1 234 567` (grouped thousands), `1.234,5`, `1,234.5`, `Rp 300.000,50`,
+`Rp 300.000,-` (no cents). Dotted thousands in text (`300.000`, and so `150.375` in a CSV)
+follow the Indonesian convention. A single comma followed by exactly three digits (`300,000`)
+is 300 in Indonesian and 300000 in English: it is not guessed but left unread. A cell that was
+a number in the file (an Excel numeric cell, a JSON number) is written in plain notation by the
+reader and read as such: `150.375` there is 150.375.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ MISSING = "missing"
 UNPARSEABLE = "unparseable"
 
 _CURRENCY = r"(?i)^(?:rp\.?|idr)"
+_NO_CENTS = r"(?<=\d),-{1,2}$"  # `300.000,-` / `300.000,--`: no cents
 _SPACES = r"[ \u00a0\u202f]"
 _SPACE_THOUSANDS = rf"^[+-]?[1-9]\d{{0,2}}(?:{_SPACES}\d{{3}})+(?:[.,]\d+)?$"
 _AMBIGUOUS = r"^[+-]?[1-9]\d{0,2},\d{3}$"
@@ -34,18 +37,31 @@ def text_values(raw: pd.Series) -> pd.Series:
     return stripped.mask(stripped == "")
 
 
-def parse_numbers(raw: pd.Series) -> pd.Series:
+def parse_numbers(raw: pd.Series, native: pd.Series | None = None) -> pd.Series:
     """Numbers as float64 (NaN where empty or not readable); see the module for the forms.
 
-    Each distinct value is read once: a column holds far fewer amounts than rows.
+    `native` marks cells that were numbers in the file: their text is plain notation and is
+    read as such. Each distinct text value is read once: a column holds far fewer amounts than
+    rows.
     """
-    codes, uniques = pd.factorize(text_values(raw), use_na_sentinel=True)
+    text = text_values(raw)
+    plain = (
+        np.zeros(len(raw), dtype=bool)
+        if native is None
+        else native.to_numpy(dtype=bool, na_value=False)
+    )
+    codes, uniques = pd.factorize(text.mask(plain), use_na_sentinel=True)
     numbers = _read_numbers(pd.Series(uniques, dtype="string")).to_numpy(dtype="float64")
-    return pd.Series(np.append(numbers, np.nan)[codes], index=raw.index)  # -1 (NA) -> NaN
+    out = np.append(numbers, np.nan)[codes]  # -1 (NA) -> NaN
+    if plain.any():
+        exact = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype="float64")
+        out[plain] = np.where(np.isfinite(exact), exact, np.nan)
+    return pd.Series(out, index=raw.index)
 
 
 def _read_numbers(text: pd.Series) -> pd.Series:
     text = text.str.replace(_CURRENCY, "", regex=True).str.strip()
+    text = text.str.replace(_NO_CENTS, "", regex=True)
     spaced = text.str.match(_SPACE_THOUSANDS, na=False)
     text = text.mask(spaced, text.str.replace(_SPACES, "", regex=True))
     ambiguous = text.str.match(_AMBIGUOUS, na=False)
@@ -60,10 +76,11 @@ def _read_numbers(text: pd.Series) -> pd.Series:
     return numbers.where(np.isfinite(numbers))
 
 
-def parse_whole_numbers(raw: pd.Series) -> pd.Series:
+def parse_whole_numbers(raw: pd.Series, native: pd.Series | None = None) -> pd.Series:
     """Whole numbers (`2`, `2.0`, `2,0`) as Int32; a fraction or a value beyond Int32 is left
-    unread rather than rounded or cut, so the value as sent decides what happens to the row."""
-    numbers = parse_numbers(raw)
+    unread rather than rounded or cut, so the value as sent decides what happens to the row.
+    `native` as for parse_numbers."""
+    numbers = parse_numbers(raw, native)
     whole = (numbers == numbers.round()) & (numbers.abs() <= _INT32)
     return numbers.where(whole).astype("Int32")
 
