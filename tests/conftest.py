@@ -87,3 +87,13 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "data"
     monkeypatch.setenv("KONVERGENSI_DATA_ROOT", str(root))
     return root
+
+
+@pytest.fixture
+def zones(tmp_path: Path) -> tuple[Path, Path]:
+    """Staging and identity zones for the resolver's tests, the hand-set model installed."""
+    from tests.resolve_cases import install_model
+
+    identity = tmp_path / "identity"
+    install_model(identity)
+    return tmp_path / "staging", identity

@@ -15,7 +15,7 @@ from konvergensi.resolve.registry import read_registry
 from konvergensi.resolve.review import import_decisions, read_overrides
 from konvergensi.resolve.run import resolve_files
 from konvergensi.resolve.state import STATE
-from tests.resolve_cases import install_model, key, person, write_batch
+from tests.resolve_cases import key, person, write_batch
 from tests.test_resolve_tiers import nik
 
 A = [person("Yohanes Benu", "1980-03-12", "L", nik(12, 3, 1980, 1))]
@@ -23,13 +23,6 @@ B = [
     person("Agustina Kase", "1990-02-14", "P", nik(14, 2, 1990, 5, True)),
     person("Markus Nope", "1955-01-01", "L"),
 ]
-
-
-@pytest.fixture
-def zones(tmp_path: Path) -> tuple[Path, Path]:
-    identity = tmp_path / "identity"
-    install_model(identity)
-    return tmp_path / "staging", identity
 
 
 def links_of(identity: Path) -> pd.DataFrame:

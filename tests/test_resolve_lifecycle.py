@@ -26,13 +26,6 @@ FIRST = [
 ]
 
 
-@pytest.fixture
-def zones(tmp_path: Path) -> tuple[Path, Path]:
-    identity = tmp_path / "identity"
-    install_model(identity)
-    return tmp_path / "staging", identity
-
-
 def links_of(identity: Path) -> pd.Series:
     return pd.read_parquet(identity / "links.parquet").set_index("record_key")["person_id"]
 

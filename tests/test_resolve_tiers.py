@@ -5,23 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from konvergensi.resolve.review import read_queue
 from konvergensi.resolve.run import resolve_files
-from tests.resolve_cases import OTHER_VILLAGE, install_model, key, person, write_batch
+from tests.resolve_cases import OTHER_VILLAGE, key, person, write_batch
 
 
 def nik(day: int, month: int, year: int, serial: int, female: bool = False) -> str:
     """A structurally valid NIK first registered in Kec. Taebenu."""
     return f"530124{day + 40 * female:02d}{month:02d}{year % 100:02d}{serial:04d}"
-
-
-@pytest.fixture
-def zones(tmp_path: Path) -> tuple[Path, Path]:
-    identity = tmp_path / "identity"
-    install_model(identity)
-    return tmp_path / "staging", identity
 
 
 def resolve(zones: tuple[Path, Path], batches: dict[tuple[str, str], list[dict]]) -> pd.DataFrame:
