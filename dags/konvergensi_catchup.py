@@ -29,6 +29,9 @@ re-delivery (`..._perbaikan.csv`). For each source and period it starts that sou
 Triggering is idempotent: the run id is derived from the file (name, size, time), so a file
 is never started twice, and the ingest DAG itself recognises bytes it has already archived.
 
+A contract file that does not load is left out: `find_pending` logs a warning naming it, and
+its stand-in `ingest_<file>` DAG fails until it is fixed (`docs/operations.md`).
+
 **When it fails**: `find_pending` failed: the landing folder is unreadable (check the volume or
 bucket). A `trigger_ingest` task failed: the ingest DAG is missing (a contract was removed) or
 the metadata DB refused the run; read the log and clear the task.

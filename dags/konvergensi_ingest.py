@@ -47,15 +47,21 @@ then skips the run.
 - `wait_for_delivery` skipped: no file landed for the period within the wait (or the file
   stayed empty or kept changing: ask for it again). Nothing to do until the ministry delivers;
   other sources are not blocked, and `ingest_catchup` loads the file when it arrives.
+- `archive` failed with "has exactly the bytes already delivered for ...": the ministry sent
+  another period's file again; ask for this period's extract and drop it in landing.
 - `stage` failed: the message names the file and the problem (missing or renamed column,
-  empty/truncated/protected file). Fix the contract (`contracts/{source}.yaml`) if the ministry
-  changed its layout, or ask them to resend; then clear the task.
+  wrong delimiter, mixed encodings, empty/truncated/protected file; `docs/ingestion.md`). Fix
+  the contract (`contracts/{source}.yaml`) if the ministry changed its layout, or ask them to
+  resend; then clear the task.
 - `validate` failed: a batch rule failed (too many unusable NIKs, Excel-damaged NIKs, volume
   change). The message links the HTML report under `reports/{source}/`. The warehouse keeps
   using the last good batch. Ask the ministry for a corrected file and drop it in landing.
   A message "was not validated: rule ... on column ..." means the contract's rule names a
   column the batch lacks (or GX could not run it): fix `contracts/{source}.yaml`, clear the task.
   "was staged by another version of the pipeline": clear `stage` with its downstream tasks.
+- `validate` succeeded with `published: false`: the batch passed, but a file of the period
+  that landed later is current and stays so. To make this file current again, drop it in
+  landing once more (the newest delivery wins).
 
 Run for another period: trigger with `{{"period": "{example}"}}`. Re-running a period (clear,
 trigger again, `airflow backfill create`) is safe: the same file gives the same batch, and the

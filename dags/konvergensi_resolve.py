@@ -47,7 +47,9 @@ drop its records from the links. The previous links stay; fix the file and clear
 **When it fails**: "no validated batch" means no ingest DAG has succeeded yet: run them first.
 A warning about an oversized person points at a bad NIK or a weak link: export the review
 queue. Memory errors on large runs: see `docs/benchmarks.md`. Clear and re-run after fixing:
-the task is idempotent.
+the task is idempotent (a run killed while publishing is finished by the next one). A task
+that runs much longer than usual may be waiting for the identity zone's lock
+(`identity/.lock`), held by a `resolve`, `review import` or `retrain` started by hand.
 """,
 ) as dag:
 

@@ -35,11 +35,13 @@ DuckDB over the current batch of every source, writes a new snapshot under
 (`<url>/snapshots/<build>/`, then the `<url>/CURRENT` object last); it is skipped when that
 variable is not set (the warehouse is then only on the data volume).
 
-**When it fails**: the previous snapshot stays current and intact. "no pseudonymisation key":
-create the Airflow connection `konvergensi_pseudonym_key` with a random secret as password
-(never put it in code). "contract file(s) ... do not load": a snapshot without that source
-would lose its records; fix the named file in `contracts/` and clear the task. Otherwise read
-the log, fix, and clear the task: it is idempotent.
+**When it fails**: the previous snapshot stays current and intact. "no pseudonymisation key"
+(or "... is shorter than 16 bytes"): create the Airflow connection `konvergensi_pseudonym_key`
+with a random secret of at least 16 bytes as password (never put it in code). "contract
+file(s) ... do not load": a snapshot without that source would lose its records; fix the named
+file in `contracts/` and clear the task. "no identity links", "records without an identity
+link" or "... is missing: re-run resolve_identities": run `resolve_identities` (its success
+triggers this DAG again). Otherwise read the log, fix, and clear the task: it is idempotent.
 `copy_to_object_storage` failed: the local warehouse is published and fine; the bucket still
 names the previous snapshot in `CURRENT`. Check the bucket and the connection
 (`KONVERGENSI_OBJECT_STORAGE_CONN_ID`, default `aws_default`), then clear the task: it copies
