@@ -1,8 +1,9 @@
-"""Benchmark: one quality-gate validation of a 1 M-row batch with 15 expectations.
+"""Benchmark: one quality-gate validation of a 1 M-row batch with 17 expectations.
 
 Generates a Kemenkop UKM-shaped sample (about ROWS rows per month), stages two months through
-the real pipeline, then times `validate_batch` on the second month (15 expectations: 12 row
-checks, 3 batch checks including the volume check against the first month). Usage:
+the real pipeline, then times `validate_batch` on the second month (17 expectations: 12 row
+checks, 3 batch checks including the volume check against the first month, and the two
+implicit `parseable` checks of the parsed fields the contract maps). Usage:
 
     .venv/bin/python bench/quality_bench.py --rows-per-month 1000000 --repeat 3
 """

@@ -188,8 +188,9 @@ def build_invalid_contract_dag(invalid: InvalidContract) -> DAG:
             from konvergensi.contracts import ContractError
 
             raise ContractError(
-                f"{invalid.error}. Fix {invalid.path} and this source is ingested again; "
-                "the other sources are not affected"
+                f"{invalid.error}. Until {invalid.path} is fixed, this source is not ingested "
+                "and identity resolution and the warehouse build stop (other sources' ingest "
+                "DAGs carry on); once it loads, clear the failed resolve and build tasks"
             )
 
         contract_invalid()

@@ -167,8 +167,10 @@ def test_an_invalid_contract_gets_a_failing_dag_of_its_own_and_the_rest_load(
     assert "invalid_contract" in stand_in.tags
     assert "kemenkop_ukm.yaml" in stand_in.description and "cadence" in stand_in.doc_md
     assert [t.task_id for t in stand_in.tasks] == ["contract_invalid"]
-    with pytest.raises(ContractError, match=r"kemenkop_ukm\.yaml is invalid: cadence"):
+    with pytest.raises(ContractError, match=r"kemenkop_ukm\.yaml is invalid: cadence") as failed:
         stand_in.get_task("contract_invalid").python_callable()
+    assert "identity resolution and the warehouse build stop" in str(failed.value)
+    assert "clear the failed resolve and build tasks" in str(failed.value)
     not_utf8 = bag.dags["ingest_kemensos_pkh"]
     assert "invalid_contract" in not_utf8.tags
     assert "kemensos_pkh.yaml is not UTF-8 text (byte 0xe9 on line 3" in not_utf8.doc_md

@@ -321,6 +321,27 @@ def test_a_declared_encoding_is_obeyed_even_for_a_mixed_file(tmp_path):
     assert staged(result)["full_name"].tolist()[2] == "Siti Amînah"
 
 
+@pytest.mark.parametrize("utf8_text", ["Jl.\u00a0Merdeka", "Blok 5°", "Paket 2×3"])
+@pytest.mark.parametrize("block", [1 << 20, 5], ids=["one-block", "sequences-cut-by-blocks"])
+def test_latin1_space_and_symbols_in_utf8_make_a_file_with_a_cp1252_byte_mixed(
+    tmp_path, monkeypatch, block, utf8_text
+):
+    """A no-break space, `°` or `×` is two-byte UTF-8 led by 0xC2/0xC3: read as cp1252 it
+    would silently become `Â\u00a0`, `Â°`, `Ã—`, so the file is refused, not decoded."""
+    monkeypatch.setattr(payload, "_SCAN_BYTES", block)
+    rows = people(3)
+    rows[0][3] = f"Maria Nenobais {utf8_text}"
+    rows[1][3] = "Yohanes Tefa"
+    data = csv_text(rows, ";").encode("utf-8")
+    data = data.replace(b"Yohanes Tefa", "Yohanes Ba’u".encode("cp1252"))
+    message = _fails(tmp_path, "uji_2026-09.csv", data, {"type": "csv", "delimiter": ";"})
+    offset = data.index(b"\x92")
+    assert message.startswith(
+        "uji_2026-09.csv: mixed encodings: the file is UTF-8 but line 3 has a byte that is not "
+        f"UTF-8 (0x92 at byte offset {offset})"
+    )
+
+
 @pytest.mark.parametrize("block", [1 << 20, 5], ids=["one-block", "sequences-cut-by-blocks"])
 def test_cp1252_bytes_that_happen_to_be_valid_utf8_do_not_make_a_file_mixed(
     tmp_path, monkeypatch, block

@@ -111,3 +111,28 @@ def test_an_unreadable_file_fails_its_source_alone(data_root, contracts_dir):
     assert staged["rows"] == 2
     meta = json.loads((Path(staged["staged_path"]).parent / "staged.json").read_text())
     assert meta["rows_read"] == 2 and meta["file_name"] == "lain_2026-09.csv"
+
+
+def test_a_damaged_log_line_is_skipped_and_the_next_event_starts_a_new_line(
+    data_root, contracts_dir, caplog
+):
+    """A worker killed mid-append leaves a partial line without its newline: validation still
+    runs (with a warning naming the line), and the next delivery is logged on its own line."""
+    _land(data_root, "uji_2026-09.csv", csv_text(people(3), ";"), 1_790_000_000)
+    staged = pipeline.stage("uji_ingest", pipeline.archive_period("uji_ingest", "2026-09"))
+    log = data_root / "raw" / "uji_ingest" / "deliveries" / "2026-09" / "log.jsonl"
+    with log.open("a") as handle:
+        handle.write('{"at": "2026-09-30T0')
+
+    assert pipeline.validate("uji_ingest", "2026-09", staged["batch_id"])["published"] is True
+    assert f"{log} line 2 is not a readable delivery event" in caplog.text
+
+    _land(data_root, "uji_2026-09_perbaikan.csv", csv_text(people(4), ";"), 1_790_086_400)
+    corrected = pipeline.archive_period("uji_ingest", "2026-09")
+
+    lines = log.read_text().splitlines()
+    assert lines[1] == '{"at": "2026-09-30T0'  # the damaged line is kept, never altered
+    assert json.loads(lines[2])["name"] == "uji_2026-09_perbaikan.csv"
+    events = delivery_log(data_root / "raw", "uji_ingest", "2026-09")
+    assert [e["name"] for e in events] == ["uji_2026-09.csv", "uji_2026-09_perbaikan.csv"]
+    assert corrected["landed_name"] == "uji_2026-09_perbaikan.csv"

@@ -17,10 +17,12 @@ import pytest
 import yaml
 
 from konvergensi import pipeline
+from konvergensi.contracts import load_contract
 from konvergensi.quality.gate import QualityGateError
 from konvergensi.quality.gx_runner import CheckNotRunError, run_checks
 from konvergensi.quality.history import batch_history, resubmitted_records
 from konvergensi.quality.rules import Check
+from konvergensi.quality.status import held_back_deliveries
 from konvergensi.quality.unrunnable import RuleNotRunError
 
 COLUMNS = ["id", "nik", "kk", "nama", "jk", "tgl_lahir", "kode_desa", "tgl", "nilai", "jumlah"]
@@ -356,6 +358,34 @@ def test_the_original_sent_again_after_a_wrong_correction_is_published(
     # Clearing the wrong correction's old `validate` never moves CURRENT back to it.
     assert pipeline.validate("uji_sumber", "2026-09", correction["batch_id"])["published"] is False
     assert pointer.read_text().strip() == original["batch_id"]
+
+
+def test_a_withdrawn_failed_correction_is_not_held_back_once_the_original_is_resent(
+    data_root: Path, contracts_dir: Path
+) -> None:
+    """History and the held-back report order batches by latest delivery, as the gate does:
+    the re-sent original is the newest and current, so the failed correction is history."""
+    _contract(contracts_dir, [], [{"rule": "nik_unusable_share", "max": 0.25}])
+    good = [_row(i) for i in range(1, 5)]
+    _land(data_root, "uji_2026-09.csv", good, 0)
+    original = _ingest_newest("2026-09")
+    _land(data_root, "uji_2026-09_perbaikan.csv", [_row(i, nik="x") for i in range(1, 5)], 5)
+    with pytest.raises(QualityGateError):
+        _ingest_newest("2026-09")
+    staging = data_root / "staging"
+    contract = load_contract(contracts_dir / "uji_sumber.yaml")
+    assert [h["batch_in_use"] for h in held_back_deliveries(staging, [contract])] == [
+        original["batch_id"]
+    ]
+
+    (data_root / "landing/uji_sumber/uji_2026-09_perbaikan.csv").unlink()
+    _land(data_root, "uji_2026-09_kirim_ulang.csv", good, 10)  # the original bytes, newest
+    again = _ingest_newest("2026-09")
+
+    assert again["batch_id"] == original["batch_id"] and again["published"] is True
+    history = batch_history(staging, "uji_sumber", "2026-09")
+    assert [(b["status"], b["current"]) for b in history] == [("failed", False), ("passed", True)]
+    assert held_back_deliveries(staging, [contract]) == []
 
 
 def test_only_a_passed_later_delivery_counts_as_accepting_held_rows(

@@ -111,7 +111,8 @@ def test_an_empty_upload_never_blocks_the_settled_file_archive_loads(data_root: 
     good = landed_file(summary, "kemenkop_ukm", "2026-09")
     os.utime(good, (good.stat().st_mtime - 3600, good.stat().st_mtime - 3600))
     failed = good.parent / "kemenkop_ukm_2026-09_perbaikan.csv"
-    failed.write_bytes(b"")  # the correction's upload failed: newest, but empty
+    failed.write_bytes(b"")  # the correction's upload failed: newest, but stayed empty
+    os.utime(failed, (time.time() - 60, time.time() - 60))
     pattern = landing_regex(contract_for("kemenkop_ukm"), "2026-09").pattern
     folder = str(good.parent)
     assert settled_at_first_look(file_states(folder, pattern), 30, datetime.now(UTC))
@@ -119,6 +120,42 @@ def test_an_empty_upload_never_blocks_the_settled_file_archive_loads(data_root: 
     assert event == {"status": "landed", "files": sorted([good.name, failed.name])}
     delivery = archive_period("kemenkop_ukm", "2026-09")
     assert (delivery["landed_name"], delivery["size"]) == (good.name, good.stat().st_size)
+
+
+def test_a_fresh_empty_file_blocks_the_wait_until_it_fills_and_settles(tmp_path: Path) -> None:
+    """A newer file still at 0 bytes may be an upload just opened: the wait must not fire on the
+    older file, or `archive_period` would load the newer one half uploaded moments later."""
+    old, correction = tmp_path / "uji_2026-09.csv", tmp_path / "uji_2026-09_perbaikan.csv"
+    old.write_bytes(b"id\nR1\n")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    correction.write_bytes(b"")  # the upload has just opened the file
+    assert not settled_at_first_look(file_states(str(tmp_path), "^uji"), 30, datetime.now(UTC))
+
+    def upload() -> None:
+        for part in (b"id\n", b"R1\n", b"R2\n"):
+            time.sleep(0.3)
+            with correction.open("ab") as handle:
+                handle.write(part)
+
+    threading.Thread(target=upload, daemon=True).start()
+    started = time.monotonic()
+    event = _first_event(LandingTrigger(str(tmp_path), "^uji", _deadline(30), 0.1, 0.5))
+    assert event == {"status": "landed", "files": [old.name, correction.name]}
+    assert correction.read_bytes() == b"id\nR1\nR2\n"  # complete when it fired
+    assert time.monotonic() - started >= 0.9 + 0.5
+
+
+def test_an_empty_file_is_ignored_once_it_stayed_empty_for_the_settle_interval(
+    tmp_path: Path,
+) -> None:
+    old, failed = tmp_path / "uji_2026-09.csv", tmp_path / "uji_2026-09_perbaikan.csv"
+    old.write_bytes(b"id\nR1\n")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    failed.write_bytes(b"")
+    started = time.monotonic()
+    event = _first_event(LandingTrigger(str(tmp_path), "^uji", _deadline(30), 0.1, 0.4))
+    assert event == {"status": "landed", "files": [old.name, failed.name]}
+    assert time.monotonic() - started >= 0.4  # not before the empty file had time to fill
 
 
 def test_trigger_gives_up_at_the_deadline(tmp_path: Path) -> None:

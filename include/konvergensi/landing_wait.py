@@ -2,11 +2,13 @@
 
 The operator looks once; unless the period's file is there and settled it defers to
 `LandingTrigger`, which polls the landing folder in the triggerer (asyncio, no worker slot). The
-wait is decided on the file `archive_period` would load (the newest non-empty one; empty files,
-such as a failed upload, are ignored): it counts as landed only when its size and modification
-time stayed the same for the settle interval (two looks that far apart), so a file still being
-uploaded is never archived half-written. A wait that ends without a settled file skips the run
-with a clear message, so a late ministry never blocks the other sources. The folder is a local
+wait is decided on the file `archive_period` would load (the newest non-empty one; an empty
+file, such as a failed upload, is ignored once it stayed empty for the settle interval, but a
+fresh one may be an upload just opened and blocks the wait): it counts as landed only when its
+size and modification time stayed the same for the settle interval (two looks that far apart),
+so a file still being uploaded is never archived half-written. A wait that ends without a
+settled file skips the run with a clear message, so a late ministry never blocks the other
+sources. The folder is a local
 path or an object storage URL (`konvergensi.storage`); the blocking listing runs in a thread.
 """
 
@@ -51,22 +53,32 @@ def file_states(folder: str, pattern: str) -> FileStates:
     return dict(sorted(found.items()))
 
 
-def file_to_load(states: FileStates) -> tuple[str, list[float]] | None:
-    """The file `archive_period` would load: the newest non-empty one (by modification time,
-    then name, as the landing listing orders them); None when every file is empty or none
-    landed. An empty file (a failed upload) never hides a good one next to it."""
-    loadable = [(mtime, name, size) for name, (size, mtime) in states.items() if size > 0]
-    if not loadable:
+def file_to_load(
+    states: FileStates, settle: float, now: datetime
+) -> tuple[str, list[float]] | None:
+    """The file the wait decides on: the newest one (by modification time, then name, as the
+    landing listing orders them) that is non-empty or empty but modified less than `settle`
+    seconds ago; None when no file landed or every file stayed empty that long.
+
+    An empty file that stayed empty (a failed upload) never hides a good one next to it, but a
+    fresh one may be an upload just opened: it is chosen, so the wait goes on until it either
+    fills and settles or stays empty for the settle interval.
+    """
+    fresh = now.timestamp() - settle
+    candidates = [
+        (mtime, name, size) for name, (size, mtime) in states.items() if size > 0 or mtime > fresh
+    ]
+    if not candidates:
         return None
-    mtime, name, size = max(loadable)
+    mtime, name, size = max(candidates)
     return name, [size, mtime]
 
 
 def settled_at_first_look(states: FileStates, settle: float, now: datetime) -> bool:
-    """The file to load was last modified at least `settle` seconds ago: as good as two looks
-    that far apart, so a run whose file is long there goes on at once."""
-    chosen = file_to_load(states)
-    return chosen is not None and chosen[1][1] <= now.timestamp() - settle
+    """The file to load is non-empty and was last modified at least `settle` seconds ago: as
+    good as two looks that far apart, so a run whose file is long there goes on at once."""
+    chosen = file_to_load(states, settle, now)
+    return chosen is not None and chosen[1][0] > 0 and chosen[1][1] <= now.timestamp() - settle
 
 
 class LandingTrigger(BaseTrigger):
@@ -109,12 +121,13 @@ class LandingTrigger(BaseTrigger):
         seen_since = datetime.now(UTC)
         while True:
             states = await asyncio.to_thread(file_states, self.folder, self.pattern)
-            chosen = file_to_load(states)
             now = datetime.now(UTC)
+            chosen = file_to_load(states, self.settle_seconds, now)
             if chosen != seen:
                 seen, seen_since = chosen, now
             unchanged_for = (now - seen_since).total_seconds()
-            if chosen is not None and unchanged_for >= self.settle_seconds:
+            # A fresh empty file is never landed: it is dropped once it stayed empty, or it fills.
+            if chosen is not None and chosen[1][0] > 0 and unchanged_for >= self.settle_seconds:
                 yield TriggerEvent({"status": "landed", "files": list(states)})
                 return
             left = (deadline - now).total_seconds()

@@ -23,8 +23,9 @@ def contract_for(source: str) -> Contract:
 
 def archive_period(source: str, period: str) -> dict | None:
     """Archive every landed file of a period; the newest non-empty one is the one to load (an
-    empty file, such as a failed upload, never hides a good one; the landing wait decides on
-    the same file).
+    empty file, such as a failed upload, never hides a good one). The landing wait decides on
+    the same file: it holds the run while a newer empty file is fresh (an upload just opened),
+    so this runs only once such a file has filled and settled or stayed empty.
 
     Returns None when the source has not delivered for this period. `already_archived` says
     the loaded file's bytes were archived for this period before (a repeated send or a re-run).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -24,6 +25,9 @@ from konvergensi.storage import files_in
 
 if TYPE_CHECKING:
     from konvergensi.storage import StoragePath
+
+logger = logging.getLogger(__name__)
+_LOG_KEYS = {"name", "sha256", "size", "at"}  # what every delivery event holds
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,14 @@ def _log_event(raw_root: Path, source: str, period: str, event: dict) -> None:
     """Append a delivery event to the period's log unless that exact event is logged."""
     log = raw_root / source / "deliveries" / period / "log.jsonl"
     line = json.dumps(event, sort_keys=True)
-    if log.exists() and line in log.read_text().splitlines():
+    text = log.read_text() if log.exists() else ""
+    if line in text.splitlines():
         return
     log.parent.mkdir(parents=True, exist_ok=True)
+    # A worker killed mid-append leaves a line without its newline: start a new line, so this
+    # event is not glued onto the damaged one (which `delivery_log` then skips).
     with log.open("a") as handle:
-        handle.write(line + "\n")
+        handle.write(("\n" if text and not text.endswith("\n") else "") + line + "\n")
 
 
 def archive_file(contract: Contract, period: str, landed: StoragePath, raw_root: Path) -> Archived:
@@ -158,11 +165,49 @@ def archive_file(contract: Contract, period: str, landed: StoragePath, raw_root:
 
 
 def delivery_log(raw_root: Path, source: str, period: str) -> list[dict]:
-    """Every delivery event of a source's period (repeated sends included), in arrival order."""
+    """Every delivery event of a source's period (repeated sends included), in arrival order.
+
+    A damaged line (a worker killed mid-append) is skipped with a warning naming the log and
+    line, so one cut write does not stop the period's validation; the delivery's record keeps
+    its bytes, and a send only that line recorded is at worst archived again (same bytes, once).
+    """
     log = raw_root / source / "deliveries" / period / "log.jsonl"
     if not log.exists():
         return []
-    return [json.loads(line) for line in log.read_text().splitlines() if line]
+    events = []
+    for number, line in enumerate(log.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or not event.keys() >= _LOG_KEYS:
+            logger.warning(
+                "%s line %d is not a readable delivery event (a write was probably cut "
+                "short); skipped. Nothing else is affected; delete that line to silence "
+                "this warning",
+                log,
+                number,
+            )
+            continue
+        events.append(event)
+    return events
+
+
+def latest_deliveries(raw_root: Path, source: str, period: str) -> dict[str, tuple[str, int]]:
+    """Batch id -> (time, log position) of the latest delivery of its bytes: the order in which
+    the gate, the batch history and the held-back report all put a period's batches.
+
+    A re-send of older bytes (the ministry withdraws a wrong correction and sends the original
+    again) makes them the newest delivery, so the delivery log is read, not the records (a
+    record keeps the first delivery). Records without a logged event still count.
+    """
+    latest = {d.batch_id: (d.landed_at, -1) for d in deliveries(raw_root, source, period)}
+    for position, event in enumerate(delivery_log(raw_root, source, period)):
+        batch = event["sha256"][:16]
+        latest[batch] = max(latest.get(batch, ("", -1)), (event["at"], position))
+    return latest
 
 
 def seen_landings(raw_root: Path, source: str, period: str) -> set[tuple[str, int, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +19,32 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _SCAN_BYTES = 1 << 20  # the encoding check reads the file in blocks of this size
-# Characters whose UTF-8 form a Windows-1252 file does not produce by accident: letters led by
-# 0xC2/0xC3 (é is `Ã©` in cp1252), punctuation, currency and symbols led by 0xE2 (’ is `â€™`)
-# and characters beyond the BMP (emoji). An accented capital before a dash or quote in cp1252
-# (`Ë–` = 0xCB 0x96) is valid UTF-8 too, but decodes to an unlikely character (U+02D6).
-_TELLING_UTF8 = re.compile(
-    "[\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u2000-\u2bff\U00010000-\U0010ffff]"
-)
+
+
+def _telling_utf8() -> re.Pattern[str]:
+    """Characters whose UTF-8 form makes a file UTF-8: all but those a Windows-1252 file makes by
+    accident.
+
+    cp1252 text makes a valid two-byte sequence when an upper-case accented letter (0xC0-0xDF)
+    stands before a punctuation or symbol byte (0x80-0xBF): `Ë–` (0xCB 0x96) is U+02D6. Such a
+    character is telling only when real text uses it: Latin-1's no-break space, symbols (°, ×)
+    and letters, combining accents (decomposed é), and letters of Latin, Greek, Cyrillic, Arabic
+    and other scripts, but not the IPA and modifier letters (U+0250-U+02FF) nor controls or
+    rare signs. Every three- or four-byte sequence (curly quotes, emoji) is telling.
+    """
+    ranges = [(0x00A0, 0x00FF), (0x0300, 0x036F)]
+    for code in range(0x0100, 0x0800):
+        if not 0x0250 <= code <= 0x02FF and unicodedata.category(chr(code)).startswith("L"):
+            if ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    ranges.append((0x0800, 0x10FFFF))
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]")
+
+
+_TELLING_UTF8 = _telling_utf8()
+
 _NOT_TEXT = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -182,10 +202,11 @@ def detect_encoding(path: Path) -> str:
 
     The whole file is checked for valid UTF-8, not just its head: a single accented name near
     the end of a cp1252 file would otherwise be misread. A file with bytes that are not UTF-8 is
-    Windows-1252 unless it also holds telling UTF-8 (an accented letter such as `é`, a curly
-    quote, an emoji; see _TELLING_UTF8): then it is mixed (part saved by another program), no
-    single encoding reads it, and it is refused with the line and byte offset of the first bad
-    byte. A valid sequence that cp1252 text makes by accident (`Ë–`) does not make it mixed.
+    Windows-1252 unless it also holds telling UTF-8 (an accented letter such as `é`, a no-break
+    space, `°`, `×`, a curly quote, an emoji; see _telling_utf8): then it is mixed (part saved
+    by another program), no single encoding reads it, and it is refused with the line and byte
+    offset of the first bad byte. A valid sequence that cp1252 text makes by accident (`Ë–`)
+    does not make it mixed.
     """
     with open_payload(path) as handle:
         head = handle.read(4)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from konvergensi.contracts import Contract
 from konvergensi.contracts.schema import PARSED_FIELDS
-from konvergensi.ingest.archive import deliveries, delivery_log
+from konvergensi.ingest.archive import latest_deliveries
 from konvergensi.periods import period_bounds
 from konvergensi.quality.gx_runner import CheckNotRunError, CheckResult, run_checks
 from konvergensi.quality.report import write_reports
@@ -129,25 +129,11 @@ def _outcome(result: CheckResult) -> str:
     return template.format(result.observed)
 
 
-def _latest_deliveries(raw_root: Path, source: str, period: str) -> dict[str, tuple[str, int]]:
-    """Batch id -> (time, log position) of the latest delivery of its bytes.
-
-    A re-send of older bytes (the ministry withdraws a wrong correction and sends the original
-    again) makes them the newest delivery, so the delivery log is read, not the records (a
-    record keeps the first delivery). Records without a logged event still count.
-    """
-    latest = {d.batch_id: (d.landed_at, -1) for d in deliveries(raw_root, source, period)}
-    for position, event in enumerate(delivery_log(raw_root, source, period)):
-        batch = event["sha256"][:16]
-        latest[batch] = max(latest.get(batch, ("", -1)), (event["at"], position))
-    return latest
-
-
 def _landed_before_current(
     raw_root: Path, source: str, period: str, batch_id: str, current: str | None
 ) -> bool:
     """True when the current batch's bytes were last delivered after this batch's were."""
-    latest = _latest_deliveries(raw_root, source, period)
+    latest = latest_deliveries(raw_root, source, period)
     if current is None or current not in latest or batch_id not in latest:
         return False
     return latest[current] > latest[batch_id]

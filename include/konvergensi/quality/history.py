@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from konvergensi.ingest.archive import latest_deliveries
 from konvergensi.staging_zone import current_batch, period_dir
 
 
@@ -18,9 +19,20 @@ def _landed_at(staged: Path) -> str:
     return str(column[0]) if len(column) else ""
 
 
+def _raw_root(staging_root: Path) -> Path:
+    """The raw zone next to a staging zone: every zone is a folder of the data root."""
+    return staging_root.with_name("raw")
+
+
 def batch_history(staging_root: Path, source: str, period: str) -> list[dict]:
-    """Every validated batch of a source's period, oldest first, marking the current one."""
+    """Every validated batch of a source's period, marking the current one.
+
+    Ordered as the gate orders them, by the latest delivery of each batch's bytes (from the
+    delivery log), so an original sent again after a withdrawn correction comes last, as the
+    current batch; a batch the raw zone does not know falls back to its own landing time.
+    """
     current = current_batch(staging_root, source, period)
+    latest = latest_deliveries(_raw_root(staging_root), source, period)
     batches = []
     for folder in period_dir(staging_root, source, period).glob("batch=*"):
         verdict = folder / "validation.json"
@@ -39,7 +51,10 @@ def batch_history(staging_root: Path, source: str, period: str) -> list[dict]:
                 "current": summary["batch_id"] == current,
             }
         )
-    return sorted(batches, key=lambda b: (str(b["landed_at"]), b["batch_id"]))
+    return sorted(
+        batches,
+        key=lambda b: (latest.get(b["batch_id"], (str(b["landed_at"]), -1)), b["batch_id"]),
+    )
 
 
 def _accepted_ids(staging_root: Path, source: str, period: str, batch_id: str) -> set[str]:

@@ -9,7 +9,8 @@ from konvergensi.quality.history import batch_history
 
 
 def held_back_deliveries(staging_root: Path, contracts: list[Contract]) -> list[dict]:
-    """Failed deliveries newer than the batch in use, per source and period.
+    """Failed deliveries newer than the batch in use, per source and period (newer by latest
+    delivery, as the gate decides which batch is current: see `batch_history`).
 
     The warehouse build reports these so readers know a source's figures come from its last
     good batch (or from nothing, when no batch of that period ever passed).

@@ -41,8 +41,8 @@ def parse_numbers(raw: pd.Series, native: pd.Series | None = None) -> pd.Series:
     """Numbers as float64 (NaN where empty or not readable); see the module for the forms.
 
     `native` marks cells that were numbers in the file: their text is plain notation and is
-    read as such. Each distinct text value is read once: a column holds far fewer amounts than
-    rows.
+    read as such. Each distinct value, text or native, is read once: a column holds far fewer
+    amounts than rows.
     """
     text = text_values(raw)
     plain = (
@@ -54,7 +54,9 @@ def parse_numbers(raw: pd.Series, native: pd.Series | None = None) -> pd.Series:
     numbers = _read_numbers(pd.Series(uniques, dtype="string")).to_numpy(dtype="float64")
     out = np.append(numbers, np.nan)[codes]  # -1 (NA) -> NaN
     if plain.any():
-        exact = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype="float64")
+        native_codes, native_uniques = pd.factorize(text[plain], use_na_sentinel=True)
+        exact = pd.to_numeric(pd.Series(native_uniques, dtype="string"), errors="coerce")
+        exact = np.append(exact.to_numpy(dtype="float64"), np.nan)[native_codes]
         out[plain] = np.where(np.isfinite(exact), exact, np.nan)
     return pd.Series(out, index=raw.index)
 
