@@ -197,7 +197,8 @@ def _whole_pass(
 ) -> Pass:
     """Link every current record (previous persons as start clusters unless `full`).
 
-    `old_state`: the previous run's state file (for features.heirs), if it is that run's.
+    `old_state`: the previous run's state file (for features.heirs), if it is that run's and
+    a batch it holds was replaced or withdrawn.
     """
     previous = read_links(identity_root)
     incremental = not full and len(previous) > 0 and current_model(identity_root) is not None
@@ -425,7 +426,9 @@ def _resolve_locked(
         else:
             if known:
                 con.execute(f"detach {state_file.ALIAS}")
-            old_state = identity_root / state_file.STATE if known else None
+            # records can only have been replaced when a file the state holds is gone
+            replaced = known is not None and not known.files <= set(files)
+            old_state = identity_root / state_file.STATE if replaced else None
             outcome = _whole_pass(
                 con, files, identity_root, overrides, decided, run_id, full, old_state
             )
